@@ -1,0 +1,39 @@
+# dactl — the two commands of the README, plus lint and bench.
+# Needs only Python 3.11+ and make: each target creates .venv when missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dactl needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	@$(BIN)/python scripts/demo.py
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check reconciler tests scripts
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP_DEV)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .dactl .demo build *.egg-info
