@@ -1,0 +1,26 @@
+"""Shared test helpers: repository paths and the corpus location."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run with the repository root as working directory, so paths print as users see them."""
+    monkeypatch.chdir(REPO_ROOT)
+    yield REPO_ROOT
+
+
+def corpus_dir() -> Path:
+    """The shared corpus, or a skip where ``../shared`` is absent (a bare clone)."""
+    if not CORPUS_DIR.is_dir():
+        pytest.skip("../shared/corpus is not present (bare clone)")
+    return CORPUS_DIR
