@@ -39,8 +39,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("directory", default="actions", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @handle_errors
 def validate(directory: Path, fmt: str) -> None:
     """Check DIRECTORY (default: actions/), or one action file, against the schemas and lint

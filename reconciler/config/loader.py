@@ -65,16 +65,18 @@ def load_tree(root: Path) -> LoadedTree:
     Unreadable files become problems, never exceptions.
     """
     if root.is_file():
-        project_path = next((root.parent / n for n in PROJECT_FILE_NAMES
-                             if (root.parent / n).is_file()), None)
+        project_path = next(
+            (root.parent / n for n in PROJECT_FILE_NAMES if (root.parent / n).is_file()), None
+        )
         action_paths = [] if project_path == root else [root]
     else:
         project_path, action_paths = discover(root)
     tree = LoadedTree(root=root, project=None)
     if project_path is not None:
         try:
-            tree.project = to_located(read_yaml(project_path, display_path(project_path)),
-                                      display_path(project_path))
+            tree.project = to_located(
+                read_yaml(project_path, display_path(project_path)), display_path(project_path)
+            )
         except YamlProblem as exc:
             tree.problems.append(error(exc.mark, exc.message, rule="yaml"))
     resolver = _ExtendsResolver()
@@ -117,24 +119,30 @@ class _ExtendsResolver:
         if ext is None:
             return node, ()
         if not isinstance(ext.value, str) or not ext.value.strip():
-            raise _ExtendsProblem(error(ext.mark, "extends: must be a path to a template file",
-                                        rule="extends"))
+            raise _ExtendsProblem(
+                error(ext.mark, "extends: must be a path to a template file", rule="extends")
+            )
         target = (path.parent / ext.value).resolve()
         target_shown = display_path(target)
         if target in chain:
-            cycle = " -> ".join([*shown[chain.index(target):], target_shown])
+            cycle = " -> ".join([*shown[chain.index(target) :], target_shown])
             raise _ExtendsProblem(error(ext.mark, f"extends cycle: {cycle}", rule="extends"))
         if not target.is_file():
             raise _ExtendsProblem(
-                error(ext.mark, f"extends: template {ext.value!r} not found ({target_shown})",
-                      rule="extends"))
+                error(
+                    ext.mark,
+                    f"extends: template {ext.value!r} not found ({target_shown})",
+                    rule="extends",
+                )
+            )
         base = self.cache.get(target)
         if base is None:
             base = read_yaml(target, target_shown)
             self.cache[target] = base
         if not base.is_map:
-            raise _ExtendsProblem(error(base.mark, "a template must be a mapping of action keys",
-                                        rule="extends"))
+            raise _ExtendsProblem(
+                error(base.mark, "a template must be a mapping of action keys", rule="extends")
+            )
         resolved, deeper = self._resolve(base, target, [*chain, target], [*shown, target_shown])
         inherited = {k: v for k, v in resolved.entries().items() if k != "extends"}
         merged = merge(Node(inherited, resolved.mark), node)

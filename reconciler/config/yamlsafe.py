@@ -134,7 +134,9 @@ class _Builder:
         if isinstance(node, SequenceNode):
             items = [self.build(item, inner, copying) for item in node.value]
             return Node(items, self.mark(node))
-        return Node(self._scalar(node), self.mark(node), self._content(node), node.style)
+        return Node(
+            self._scalar(node), self.mark(node), self._content(node), getattr(node, "style", None)
+        )
 
     def _content(self, node: yaml.Node) -> Mark | None:
         """Where a block scalar's text begins: the first non-blank line after its indicator."""
@@ -143,7 +145,7 @@ class _Builder:
         buffer = node.start_mark.buffer
         if not isinstance(buffer, str):
             return None
-        lines = buffer[node.start_mark.pointer:node.end_mark.pointer].split("\n")
+        lines = buffer[node.start_mark.pointer : node.end_mark.pointer].split("\n")
         for index, text in enumerate(lines[1:], start=1):
             if text.strip():
                 indent = len(text) - len(text.lstrip(" "))

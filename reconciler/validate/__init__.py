@@ -61,8 +61,9 @@ def validate_tree(root: Path) -> ValidationReport:
             contract = doc.data.get("contract")
             if isinstance(contract, dict):
                 found += check_contract(contract.get("input"), doc, ("contract", "input"), "input")
-                found += check_contract(contract.get("output"), doc, ("contract", "output"),
-                                        "output")
+                found += check_contract(
+                    contract.get("output"), doc, ("contract", "output"), "output"
+                )
             found += check_templates(doc)
         if not [p for p in found if p.severity == "error"]:
             found += check_action(doc, project)

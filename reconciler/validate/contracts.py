@@ -29,8 +29,12 @@ INPUT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 RESERVED_INPUT_NAMES = frozenset({"orgId", "integrationId", "rawRequest"})
 
 _DRAFTS: tuple[type[Validator], ...] = (
-    Draft3Validator, Draft4Validator, Draft6Validator, Draft7Validator,
-    Draft201909Validator, Draft202012Validator,
+    Draft3Validator,
+    Draft4Validator,
+    Draft6Validator,
+    Draft7Validator,
+    Draft201909Validator,
+    Draft202012Validator,
 )
 
 
@@ -62,16 +66,24 @@ def _meta_schema_problems(schema: dict[str, Any], doc: Located, path: JsonPath) 
         cls = _BY_URI[_key(declared)]
     else:
         known = ", ".join(sorted(_BY_URI))
-        return [error(doc.value_at((*path, "$schema")),
-                      f"{dotted((*path, '$schema'))}: unknown meta-schema {declared!r}; "
-                      f"known: {known}", rule="contract")]
+        return [
+            error(
+                doc.value_at((*path, "$schema")),
+                f"{dotted((*path, '$schema'))}: unknown meta-schema {declared!r}; known: {known}",
+                rule="contract",
+            )
+        ]
     problems = []
     meta = cls(cls.META_SCHEMA)
     for err in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path))):
         where = (*path, *err.absolute_path)
-        problems.append(error(doc.value_at(where),
-                              f"{dotted(where)}: {err.message} (invalid JSON Schema)",
-                              rule="contract"))
+        problems.append(
+            error(
+                doc.value_at(where),
+                f"{dotted(where)}: {err.message} (invalid JSON Schema)",
+                rule="contract",
+            )
+        )
     return problems
 
 
@@ -82,13 +94,22 @@ def _genesys_problems(
     for sub_path, node in _walk(schema, ()):
         if isinstance(node, dict) and "$ref" in node:
             where = (*path, *sub_path, "$ref")
-            problems.append(error(doc.where(where),
-                                  f"{dotted(where)}: $ref is not supported in Genesys contracts",
-                                  rule="contract"))
+            problems.append(
+                error(
+                    doc.where(where),
+                    f"{dotted(where)}: $ref is not supported in Genesys contracts",
+                    rule="contract",
+                )
+            )
     depth = _depth(schema)
     if depth > MAX_DEPTH:
-        problems.append(error(doc.where(path), f"{dotted(path)}: nesting depth {depth} exceeds "
-                                               f"the Genesys limit of {MAX_DEPTH}", rule="contract"))
+        problems.append(
+            error(
+                doc.where(path),
+                f"{dotted(path)}: nesting depth {depth} exceeds the Genesys limit of {MAX_DEPTH}",
+                rule="contract",
+            )
+        )
     if kind == "input":
         problems += _input_rules(schema, doc, path)
     else:
@@ -100,29 +121,49 @@ def _input_rules(schema: dict[str, Any], doc: Located, path: JsonPath) -> list[P
     problems = []
     top = schema.get("type")
     if top is not None and top != "object":
-        problems.append(error(doc.value_at((*path, "type")),
-                              f"{dotted((*path, 'type'))}: an input contract must be of type "
-                              f"'object', not {top!r}", rule="contract"))
+        problems.append(
+            error(
+                doc.value_at((*path, "type")),
+                f"{dotted((*path, 'type'))}: an input contract must be of type "
+                f"'object', not {top!r}",
+                rule="contract",
+            )
+        )
     props = schema.get("properties")
     if not isinstance(props, dict):
         return problems
     for name, prop in props.items():
         where = (*path, "properties", name)
         if name in RESERVED_INPUT_NAMES:
-            problems.append(error(doc.where(where), f"{dotted(where)}: {name!r} is a reserved "
-                                                    "input name in Genesys Cloud", rule="contract"))
+            problems.append(
+                error(
+                    doc.where(where),
+                    f"{dotted(where)}: {name!r} is a reserved input name in Genesys Cloud",
+                    rule="contract",
+                )
+            )
         elif not INPUT_NAME.match(name):
-            problems.append(error(doc.where(where), f"{dotted(where)}: input name {name!r} must "
-                                                    "start with a letter and hold only letters, "
-                                                    "digits, '_' and '-'", rule="contract"))
+            problems.append(
+                error(
+                    doc.where(where),
+                    f"{dotted(where)}: input name {name!r} must "
+                    "start with a letter and hold only letters, "
+                    "digits, '_' and '-'",
+                    rule="contract",
+                )
+            )
         types = prop.get("type") if isinstance(prop, dict) else None
         names = types if isinstance(types, list) else [types] if types is not None else []
         bad = [t for t in names if t in ("object", "array")]
         if bad:
-            problems.append(error(doc.value_at((*where, "type")),
-                                  f"{dotted((*where, 'type'))}: input properties must be flat "
-                                  f"(string, integer, number, boolean or null), not {bad[0]!r}",
-                                  rule="contract"))
+            problems.append(
+                error(
+                    doc.value_at((*where, "type")),
+                    f"{dotted((*where, 'type'))}: input properties must be flat "
+                    f"(string, integer, number, boolean or null), not {bad[0]!r}",
+                    rule="contract",
+                )
+            )
     return problems
 
 
@@ -131,9 +172,13 @@ def _output_rules(schema: dict[str, Any], doc: Located, path: JsonPath) -> list[
     for sub_path, node in _walk(schema, ()):
         if _is_array(node) and isinstance(node, dict) and _is_array(node.get("items")):
             where = (*path, *sub_path, "items")
-            problems.append(error(doc.where(where), f"{dotted(where)}: nested arrays are not "
-                                                    "allowed in an output contract",
-                                  rule="contract"))
+            problems.append(
+                error(
+                    doc.where(where),
+                    f"{dotted(where)}: nested arrays are not allowed in an output contract",
+                    rule="contract",
+                )
+            )
     return problems
 
 

@@ -11,14 +11,47 @@ from reconciler.config.model import PLATFORM_DEFAULT_TIMEOUT, ProjectSpec
 from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem, error, warning
 
-_SENSITIVE_WORDS = frozenset({
-    "ssn", "password", "passwd", "pwd", "secret", "token", "card", "cvv", "cvc", "iban",
-    "pin", "passcode", "apikey", "dob", "sin",
-})
-_SENSITIVE_JOINED = ("creditcard", "cardnumber", "socialsecurity", "apikey", "accesstoken",
-                     "clientsecret", "birthdate", "dateofbirth")
-_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key",
-                                 "apikey", "x-auth-token", "x-access-token", "ocp-apim-subscription-key"})
+_SENSITIVE_WORDS = frozenset(
+    {
+        "ssn",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "card",
+        "cvv",
+        "cvc",
+        "iban",
+        "pin",
+        "passcode",
+        "apikey",
+        "dob",
+        "sin",
+    }
+)
+_SENSITIVE_JOINED = (
+    "creditcard",
+    "cardnumber",
+    "socialsecurity",
+    "apikey",
+    "accesstoken",
+    "clientsecret",
+    "birthdate",
+    "dateofbirth",
+)
+_CREDENTIAL_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-auth-token",
+        "x-access-token",
+        "ocp-apim-subscription-key",
+    }
+)
 _SCHEME_TOKEN = re.compile(r"^\s*(basic|bearer|token|apikey)\s+\S{6,}", re.IGNORECASE)
 
 
@@ -42,23 +75,38 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
     problems = _policy(doc, data, project)
     integration = data.get("integration")
     if project.integrations and integration and integration not in project.integrations:
-        problems.append(error(doc.value_at(("integration",)),
-                              f"integration: {integration!r} is not in the project scope "
-                              f"({', '.join(project.integrations)})", rule="scope"))
+        problems.append(
+            error(
+                doc.value_at(("integration",)),
+                f"integration: {integration!r} is not in the project scope "
+                f"({', '.join(project.integrations)})",
+                rule="scope",
+            )
+        )
     if not data.get("secure", False):
         props = data.get("contract", {}).get("input", {}).get("properties", {})
         for name in props if isinstance(props, dict) else {}:
             if looks_sensitive(name):
-                problems.append(warning(doc.where(("contract", "input", "properties", name)),
-                                        f"input {name!r} looks sensitive but the action has "
-                                        "secure: false; its values may be logged", rule="secure"))
+                problems.append(
+                    warning(
+                        doc.where(("contract", "input", "properties", name)),
+                        f"input {name!r} looks sensitive but the action has "
+                        "secure: false; its values may be logged",
+                        rule="secure",
+                    )
+                )
     headers = data.get("request", {}).get("headers", {})
     for header, value in headers.items():
         if _literal_credential(header, value):
-            problems.append(warning(doc.value_at(("request", "headers", header)),
-                                    f"request.headers.{header}: looks like a literal credential "
-                                    "(value not shown); keep secrets in the integration's "
-                                    "credentials and reference them instead", rule="credential"))
+            problems.append(
+                warning(
+                    doc.value_at(("request", "headers", header)),
+                    f"request.headers.{header}: looks like a literal credential "
+                    "(value not shown); keep secrets in the integration's "
+                    "credentials and reference them instead",
+                    rule="credential",
+                )
+            )
     return problems
 
 
@@ -74,22 +122,38 @@ def _policy(doc: Located, data: dict[str, Any], project: ProjectSpec) -> list[Pr
     rule = f"the project policy {low}..{high}"
     if timeout is None:
         if not low <= PLATFORM_DEFAULT_TIMEOUT <= high:
-            return [error(doc.value_at(()), f"timeoutSeconds is not set, so the platform default "
-                                            f"of {PLATFORM_DEFAULT_TIMEOUT} s applies, outside "
-                                            f"{rule}", rule="policy")]
+            return [
+                error(
+                    doc.value_at(()),
+                    f"timeoutSeconds is not set, so the platform default "
+                    f"of {PLATFORM_DEFAULT_TIMEOUT} s applies, outside "
+                    f"{rule}",
+                    rule="policy",
+                )
+            ]
         return []
     if isinstance(timeout, int) and not low <= timeout <= high:
-        return [error(doc.value_at(("timeoutSeconds",)),
-                      f"timeoutSeconds: {timeout} is outside {rule}", rule="policy")]
+        return [
+            error(
+                doc.value_at(("timeoutSeconds",)),
+                f"timeoutSeconds: {timeout} is outside {rule}",
+                rule="policy",
+            )
+        ]
     return []
 
 
 def check_project(doc: Located, project: ProjectSpec) -> list[Problem]:
     """Checks of the project file that the schema cannot express."""
     if project.timeout_min > project.timeout_max:
-        return [error(doc.value_at(("policy", "timeoutSeconds")),
-                      f"policy.timeoutSeconds: min {project.timeout_min} is greater than "
-                      f"max {project.timeout_max}", rule="policy")]
+        return [
+            error(
+                doc.value_at(("policy", "timeoutSeconds")),
+                f"policy.timeoutSeconds: min {project.timeout_min} is greater than "
+                f"max {project.timeout_max}",
+                rule="policy",
+            )
+        ]
     return []
 
 
@@ -106,7 +170,11 @@ def check_duplicates(docs: list[ActionDocument]) -> list[Problem]:
             continue
         for doc in group:
             others = ", ".join(str(o.doc.value_at(("name",))) for o in group if o is not doc)
-            problems.append(error(doc.doc.value_at(("name",)),
-                                  f"duplicate action name {name!r} (also in {others})",
-                                  rule="duplicate"))
+            problems.append(
+                error(
+                    doc.doc.value_at(("name",)),
+                    f"duplicate action name {name!r} (also in {others})",
+                    rule="duplicate",
+                )
+            )
     return problems

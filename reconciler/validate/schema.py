@@ -19,8 +19,10 @@ from reconciler.diagnostics import Problem, error
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A schema shipped with dactl (``action`` or ``project``)."""
-    text = resources.files("reconciler").joinpath("schemas", f"{name}.schema.json").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("reconciler")
+        .joinpath("schemas", f"{name}.schema.json")
+        .read_text(encoding="utf-8")
     )
     schema: dict[str, Any] = json.loads(text)
     return schema
@@ -64,29 +66,47 @@ def _explain(err: SchemaError, doc: Located) -> list[Problem]:
         mark = doc.where(path) if path else doc.value_at(())
         return [error(mark, f"{prefix}missing required key {missing!r}")]
     if validator == "anyOf" and not path:  # the only root anyOf: integration vs integrationId
-        return [error(doc.value_at(()), "missing 'integration' (an integration name) "
-                                        "or 'integrationId'")]
+        return [
+            error(
+                doc.value_at(()), "missing 'integration' (an integration name) or 'integrationId'"
+            )
+        ]
     if validator == "not" and not path:
-        return [error(doc.where(("integrationId",)),
-                      "give either 'integration' or 'integrationId', not both")]
+        return [
+            error(
+                doc.where(("integrationId",)),
+                "give either 'integration' or 'integrationId', not both",
+            )
+        ]
     if validator == "enum":
-        allowed = ", ".join(str(v) for v in err.validator_value)
+        options: Any = err.validator_value
+        allowed = ", ".join(str(v) for v in options)
         return [error(doc.value_at(path), f"{prefix}{err.instance!r} is not one of {allowed}")]
     if validator == "type":
-        return [error(doc.value_at(path),
-                      f"{prefix}{_short(err.instance)} is not of type {_types(err.validator_value)}")]
+        return [
+            error(
+                doc.value_at(path),
+                f"{prefix}{_short(err.instance)} is not of type {_types(err.validator_value)}",
+            )
+        ]
     if validator in ("minLength", "maxLength"):
         n = len(err.instance) if isinstance(err.instance, str) else 0
         bound = "at least" if validator == "minLength" else "at most"
-        return [error(doc.value_at(path),
-                      f"{prefix}must be {bound} {err.validator_value} characters long (got {n})")]
+        return [
+            error(
+                doc.value_at(path),
+                f"{prefix}must be {bound} {err.validator_value} characters long (got {n})",
+            )
+        ]
     return [error(doc.value_at(path), f"{prefix}{err.message}")]
 
 
 def _unknown_keys(err: SchemaError, doc: Located, path: JsonPath) -> list[Problem]:
-    known = sorted(err.schema.get("properties", {}))
+    schema: Any = err.schema
+    instance: Any = err.instance
+    known = sorted(schema.get("properties", {}))
     problems = []
-    for key in sorted(set(err.instance) - set(known)):
+    for key in sorted(set(instance) - set(known)):
         where = dotted((*path, key))
         hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         message = f"unknown key {where!r}"
@@ -100,10 +120,11 @@ def _unknown_keys(err: SchemaError, doc: Located, path: JsonPath) -> list[Proble
 
 def _missing_name(err: SchemaError) -> str:
     instance = err.instance if isinstance(err.instance, dict) else {}
-    for name in err.validator_value:
+    required: Any = err.validator_value
+    for name in required:
         if name not in instance:
             return str(name)
-    return str(err.validator_value[0])
+    return str(required[0])
 
 
 def _types(value: Any) -> str:

@@ -7,6 +7,7 @@ it defines itself. Forms the scanner cannot parse become warnings, never errors.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,8 +17,21 @@ from reconciler.validate.schema import dotted
 from reconciler.validate.velocity import Reference, scan
 
 # Tools Genesys documents for data action templates, plus Velocity's own loop helpers.
-TOOLS = frozenset({"esc", "math", "encoding", "successTemplateUtils", "urlTool", "credentials",
-                   "foreach", "velocityCount", "velocityHasNext"})
+TOOLS = frozenset(
+    {
+        "esc",
+        "math",
+        "encoding",
+        "successTemplateUtils",
+        "urlTool",
+        "credentials",
+        "salesforce",
+        "msdynamics",
+        "foreach",
+        "velocityCount",
+        "velocityHasNext",
+    }
+)
 SUCCESS_BUILTINS = TOOLS | {"rawResult", "input"}
 BUILTIN_INPUTS = frozenset({"rawRequest"})
 
@@ -27,15 +41,19 @@ def check_templates(doc: Located) -> list[Problem]:
     data = doc.data if isinstance(doc.data, dict) else {}
     inputs = _input_names(data)
     problems: list[Problem] = []
-    request = data.get("request") if isinstance(data.get("request"), dict) else {}
+    request = _mapping(data.get("request"))
     for path, text in _request_templates(request):
         problems += _check_request(doc, path, text, inputs)
-    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    response = _mapping(data.get("response"))
     success = response.get("successTemplate")
     if isinstance(success, str):
         known = set(_keys(response.get("translationMap"))) | SUCCESS_BUILTINS
         problems += _check_success(doc, ("response", "successTemplate"), success, known, inputs)
     return problems
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _request_templates(request: dict[str, Any]) -> Iterable[tuple[JsonPath, str]]:
@@ -65,8 +83,9 @@ def _keys(value: Any) -> list[str]:
     return list(value) if isinstance(value, dict) else []
 
 
-def _check_request(doc: Located, path: JsonPath, text: str, inputs: set[str] | None
-                   ) -> list[Problem]:
+def _check_request(
+    doc: Located, path: JsonPath, text: str, inputs: set[str] | None
+) -> list[Problem]:
     result = scan(text)
     problems = _scan_warnings(doc, path, text, result.problems)
     if inputs is None:
@@ -76,45 +95,68 @@ def _check_request(doc: Located, path: JsonPath, text: str, inputs: set[str] | N
     return problems
 
 
-def _check_success(doc: Located, path: JsonPath, text: str, known: set[str],
-                   inputs: set[str] | None) -> list[Problem]:
+def _check_success(
+    doc: Located, path: JsonPath, text: str, known: set[str], inputs: set[str] | None
+) -> list[Problem]:
     result = scan(text)
     problems = _scan_warnings(doc, path, text, result.problems)
     for ref in result.references:
-        if ref.root == "input" and inputs is not None:
+        if _is_input(ref) and inputs is not None:
             problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
         elif ref.root not in known and ref.root not in result.defined:
-            problems.append(error(
-                _place(doc, path, text, ref.offset),
-                f"{dotted(path)}: ${ref.root} is not a translationMap key or a Velocity "
-                f"built-in{_suggest(ref.root, known)}",
-                rule="template"))
+            problems.append(
+                error(
+                    _place(doc, path, text, ref.offset),
+                    f"{dotted(path)}: ${ref.root} is not a translationMap key or a Velocity "
+                    f"built-in{_suggest(ref.root, known)}",
+                    rule="template",
+                )
+            )
     return problems
 
 
-def _check_input_ref(doc: Located, path: JsonPath, text: str, ref: Reference,
-                     inputs: set[str], defined: frozenset[str]) -> list[Problem]:
-    if ref.root != "input" or "input" in defined or not ref.path:
+def _check_input_ref(
+    doc: Located,
+    path: JsonPath,
+    text: str,
+    ref: Reference,
+    inputs: set[str],
+    defined: frozenset[str],
+) -> list[Problem]:
+    if not _is_input(ref) or ref.root in defined or not ref.path:
         return []
     name = ref.path[0]
     # Velocity reads "$input.id-suffix" as one identifier; the author usually meant "id".
     if name in inputs or (not ref.braced and name.split("-", 1)[0] in inputs):
         return []
-    return [error(_place(doc, path, text, ref.offset),
-                  f"{dotted(path)}: input.{name} is not a property of the input contract"
-                  f"{_suggest(name, inputs)}", rule="template")]
+    return [
+        error(
+            _place(doc, path, text, ref.offset),
+            f"{dotted(path)}: {ref.root}.{name} is not a property of the input contract"
+            f"{_suggest(name, inputs)}",
+            rule="template",
+        )
+    ]
 
 
-def _scan_warnings(doc: Located, path: JsonPath, text: str, found: Iterable[Any]
-                   ) -> list[Problem]:
-    return [warning(_place(doc, path, text, p.offset),
-                    f"{dotted(path)}: cannot parse template ({p.message}); variables after "
-                    "this point were not checked", rule="template-parse") for p in found]
+def _is_input(ref: Reference) -> bool:
+    # Genesys's own blueprints write $Input.x and ${INPUT.x}; treat the root case-blind.
+    return ref.root.lower() == "input"
+
+
+def _scan_warnings(doc: Located, path: JsonPath, text: str, found: Iterable[Any]) -> list[Problem]:
+    return [
+        warning(
+            _place(doc, path, text, p.offset),
+            f"{dotted(path)}: cannot parse template ({p.message}); variables after "
+            "this point were not checked",
+            rule="template-parse",
+        )
+        for p in found
+    ]
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.7)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
