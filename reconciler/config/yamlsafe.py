@@ -27,6 +27,10 @@ _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map
 _AS_STRING = {_CORE + "timestamp", _CORE + "str"}
 
 
+# libyaml's parser when PyYAML was built with it (much faster); same safe constructor.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YamlProblem(Exception):
     """A file that cannot be read as plain YAML data; carries the place."""
 
@@ -56,7 +60,7 @@ def parse_yaml(raw: bytes, display: str) -> Node:
     if len(raw) > MAX_FILE_BYTES:
         raise YamlProblem(Mark(display, 1, 1), f"file is larger than {MAX_FILE_BYTES} bytes")
     text = _decode(raw, display)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -68,10 +72,10 @@ def parse_yaml(raw: bytes, display: str) -> Node:
     except RecursionError:
         raise YamlProblem(Mark(display, 1, 1), "nesting is too deep to read") from None
     finally:
-        loader.dispose()
+        getattr(loader, "dispose", lambda: None)()
     if root is None:
         raise YamlProblem(Mark(display, 1, 1), "file is empty")
-    return _Builder(display, loader).build(root)
+    return _Builder(display, loader, text).build(root)
 
 
 def _decode(raw: bytes, display: str) -> str:
@@ -95,9 +99,10 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 class _Builder:
     """Turns composed YAML nodes into ``Node`` trees while enforcing the safety rules."""
 
-    def __init__(self, display: str, loader: yaml.SafeLoader) -> None:
+    def __init__(self, display: str, loader: yaml.SafeLoader, text: str) -> None:
         self.display = display
         self.loader = loader
+        self.text = text
         self.seen: set[int] = set()
         self.flattened: set[int] = set()
         self.expansions = 0
@@ -142,10 +147,7 @@ class _Builder:
         """Where a block scalar's text begins: the first non-blank line after its indicator."""
         if getattr(node, "style", None) not in ("|", ">"):
             return None
-        buffer = node.start_mark.buffer
-        if not isinstance(buffer, str):
-            return None
-        lines = buffer[node.start_mark.pointer : node.end_mark.pointer].split("\n")
+        lines = self.text[node.start_mark.index : node.end_mark.index].split("\n")
         for index, text in enumerate(lines[1:], start=1):
             if text.strip():
                 indent = len(text) - len(text.lstrip(" "))

@@ -1,0 +1,48 @@
+"""The installed entry points, run as real processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from reconciler import __version__
+from tests.conftest import REPO_ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_python_dash_m_validates_the_examples() -> None:
+    result = run("validate", "actions/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK: 10 actions valid")
+
+
+def test_console_script_reports_an_invalid_fixture_without_traceback() -> None:
+    dactl = REPO_ROOT / ".venv" / "bin" / "dactl"
+    exe = [str(dactl)] if dactl.exists() else [sys.executable, "-m", "reconciler"]
+    result = subprocess.run(
+        [*exe, "validate", "tests/fixtures/invalid/yaml-alias-bomb.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "yaml-alias-bomb.yaml:2:" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout

@@ -1,0 +1,139 @@
+"""Semantic lint: warnings that do not fail the run, and the valid example tree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from reconciler.validate import validate_tree
+from reconciler.validate.lint import looks_sensitive, words
+from tests.conftest import REPO_ROOT
+
+ACTION = """\
+name: {name}
+integration: Web Services Data Actions
+secure: {secure}
+contract:
+  input:
+    type: object
+    properties:
+      {prop}: {{type: string}}
+  output: {{type: object, properties: {{}}}}
+request:
+  requestUrlTemplate: https://example.com/x/${{input.{prop}}}
+  requestType: GET
+  headers:
+    Authorization: {auth}
+"""
+
+
+def write_action(tmp_path: Path, **fields: str) -> Path:
+    values = {"name": "A", "secure": "false", "prop": "orderId", "auth": "${credentials.token}"}
+    values.update(fields)
+    path = tmp_path / "a.yaml"
+    path.write_text(ACTION.format(**values), encoding="utf-8")
+    return path
+
+
+def test_example_tree_is_valid() -> None:
+    report = validate_tree(REPO_ROOT / "actions")
+    assert report.problems == []
+    assert len(report.actions) >= 8
+    integrations = {a.integration for a in report.actions}
+    assert integrations == {"Genesys Cloud Data Actions", "Web Services Data Actions"}
+    assert len({a.timeout_seconds for a in report.actions}) >= 4
+    assert any(a.extends_chain for a in report.tree.actions)
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [
+        ("customerSSN", True),
+        ("ssn", True),
+        ("cardNumber", True),
+        ("credit_card", True),
+        ("userPassword", True),
+        ("apiKey", True),
+        ("pin", True),
+        ("dateOfBirth", True),
+        ("queueId", False),
+        ("shippingAddress", False),
+        ("spinCount", False),
+        ("orderId", False),
+    ],
+)
+def test_sensitive_names(name: str, sensitive: bool) -> None:
+    assert looks_sensitive(name) is sensitive, words(name)
+
+
+def test_sensitive_input_without_secure_is_a_warning(tmp_path: Path) -> None:
+    write_action(tmp_path, prop="cardNumber")
+    report = validate_tree(tmp_path)
+    assert report.ok
+    (warning,) = report.warnings
+    assert warning.rule == "secure" and "cardNumber" in warning.message
+    assert str(warning.mark).endswith("a.yaml:8:7")
+
+
+def test_sensitive_input_with_secure_is_fine(tmp_path: Path) -> None:
+    write_action(tmp_path, prop="cardNumber", secure="true")
+    assert validate_tree(tmp_path).problems == []
+
+
+@pytest.mark.parametrize(
+    "value", ["Basic dXNlcjpzM2NyZXQtcGFzcw==", "Bearer abcdef123456", "k-123456"]
+)
+def test_literal_credential_header_warns_without_showing_it(tmp_path: Path, value: str) -> None:
+    write_action(tmp_path, auth=value)
+    report = validate_tree(tmp_path)
+    assert report.ok
+    (warning,) = report.warnings
+    assert warning.rule == "credential"
+    assert value not in warning.message and value.split()[-1] not in warning.message
+
+
+def test_templated_credential_header_is_fine(tmp_path: Path) -> None:
+    write_action(tmp_path, auth="Bearer ${credentials.token}")
+    assert validate_tree(tmp_path).problems == []
+
+
+def test_warnings_exit_zero_and_print(tmp_path: Path) -> None:
+    write_action(tmp_path, prop="password")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "warning: input 'password' looks sensitive" in result.output
+    assert "OK: 1 action valid, 1 warning." in result.output
+
+
+def test_json_format(tmp_path: Path) -> None:
+    write_action(tmp_path, prop="password")
+    (tmp_path / "b.yaml").write_text("name: B\ntimeoutSeconds: 99\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1
+    body = json.loads(result.output)
+    assert body["format_version"] == 1 and body["valid"] is False
+    assert body["error_count"] >= 3 and body["warning_count"] == 1
+    rules = {(p["severity"], p["rule"]) for p in body["problems"]}
+    assert ("warning", "secure") in rules and ("error", "schema") in rules
+    first = body["problems"][0]
+    assert set(first) == {"file", "line", "column", "severity", "rule", "message"}
+
+
+def test_all_errors_are_collected_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: A\ntimeoutSeconds: 0\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: [\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("nam: C\n", encoding="utf-8")
+    report = validate_tree(tmp_path)
+    files = {Path(p.mark.file).name for p in report.errors}
+    assert files == {"a.yaml", "b.yaml", "c.yaml"}
+
+
+def test_missing_directory_is_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("no such file or directory")
+    assert "Traceback" not in result.output
