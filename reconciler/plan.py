@@ -1,0 +1,234 @@
+"""The plan: what would change in the org, as immutable, sorted, counted change objects.
+
+Identity is the action name inside the managed scope (DESIGN rule 1). Config, name and
+category changes are one in-place update; contract and ``secure`` changes take the draft
+path on the same id; an integration change, or a contract change where the org refuses
+them, is a replace (new id). Deletes appear only with prune on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.config.model import ActionSpec
+from reconciler.diff import Canonical, FieldChange, canonical_desired, content_hash, diff
+from reconciler.errors import DactlError
+
+ChangeKind = Literal["create", "update", "replace", "delete"]
+KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
+PLAN_FORMAT_VERSION = 1
+DRAFT_FIELDS = frozenset({"contract", "secure"})
+
+
+class PlanError(DactlError):
+    """The desired state cannot be matched to the org unambiguously."""
+
+
+@dataclass(frozen=True)
+class LiveAction:
+    """A live action in scope: its id, version and canonical content."""
+
+    id: str
+    version: int
+    canonical: Canonical
+
+
+@dataclass(frozen=True)
+class Integrations:
+    """The org's integrations in scope: name <-> id."""
+
+    by_name: dict[str, str]
+
+    @property
+    def by_id(self) -> dict[str, str]:
+        return {v: k for k, v in self.by_name.items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One planned change to one action."""
+
+    kind: ChangeKind
+    name: str
+    action_id: str | None = None
+    live_version: int | None = None
+    live_hash: str | None = None
+    fields: tuple[FieldChange, ...] = ()
+    before: Canonical | None = None
+    after: Canonical | None = None
+    draft: bool = False
+    reason: str = ""
+    source: str | None = None
+
+    @property
+    def timeout_change(self) -> FieldChange | None:
+        return next((f for f in self.fields if f.path == ("timeoutSeconds",)), None)
+
+    @property
+    def terraform_actions(self) -> list[str]:
+        """The change in Terraform's words, for the JSON plan."""
+        return ["delete", "create"] if self.kind == "replace" else [self.kind]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every change, sorted; ``unchanged`` names the in-scope actions that match."""
+
+    changes: tuple[Change, ...]
+    unchanged: tuple[str, ...] = ()
+    desired_hash: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def count(self, kind: ChangeKind) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    @property
+    def timeout_changes(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "update" and c.timeout_change)
+
+    def summary(self) -> str:
+        """``Plan: 2 to create, 3 to update (1 timeout change), 0 to replace, 0 to delete.``"""
+        if self.empty:
+            return "No changes. The org matches the desired state."
+        updates = f"{self.count('update')} to update"
+        if self.timeout_changes:
+            s = "" if self.timeout_changes == 1 else "s"
+            updates += f" ({self.timeout_changes} timeout change{s})"
+        return (
+            f"Plan: {self.count('create')} to create, {updates}, "
+            f"{self.count('replace')} to replace, {self.count('delete')} to delete."
+        )
+
+
+def build_plan(
+    desired: Iterable[ActionSpec],
+    live: Iterable[LiveAction],
+    integrations: Integrations,
+    *,
+    prune: bool = False,
+    contracts_mutable: bool = True,
+    targets: Iterable[str] | None = None,
+) -> Plan:
+    """Compare desired with live and return the plan (no I/O)."""
+    wanted = set(targets) if targets is not None else None
+    live_by_name = _index_live(live)
+    desired_list = sorted(desired, key=lambda s: s.name)
+    canon = {s.name: _canonical(s, integrations) for s in desired_list}
+    changes: list[Change] = []
+    unchanged: list[str] = []
+    for spec in desired_list:
+        if wanted is not None and spec.name not in wanted:
+            continue
+        after = canon[spec.name]
+        current = live_by_name.get(spec.name)
+        if current is None:
+            changes.append(Change("create", spec.name, after=after, source=spec.source))
+            continue
+        change = _compare(spec, current, after, contracts_mutable)
+        if change is None:
+            unchanged.append(spec.name)
+        else:
+            changes.append(change)
+    if prune:
+        for name, current in sorted(live_by_name.items()):
+            if name not in canon and (wanted is None or name in wanted):
+                changes.append(
+                    Change(
+                        "delete",
+                        name,
+                        current.id,
+                        current.version,
+                        content_hash(current.canonical),
+                        before=current.canonical,
+                    )
+                )
+    if wanted is not None:
+        known = set(canon) | set(live_by_name)
+        missing = sorted(wanted - known)
+        if missing:
+            raise PlanError(f"--target names no known action: {', '.join(missing)}")
+    changes.sort(key=lambda c: (c.name, KIND_ORDER[c.kind]))
+    return Plan(tuple(changes), tuple(sorted(unchanged)), desired_hash(canon.values()))
+
+
+def _compare(
+    spec: ActionSpec, current: LiveAction, after: Canonical, contracts_mutable: bool
+) -> Change | None:
+    fields = tuple(diff(current.canonical, after))
+    if not fields:
+        return None
+    tops = {f.top for f in fields}
+    common: dict[str, Any] = {
+        "action_id": current.id,
+        "live_version": current.version,
+        "live_hash": content_hash(current.canonical),
+        "fields": fields,
+        "before": current.canonical,
+        "after": after,
+        "source": spec.source,
+    }
+    if "integrationId" in tops:
+        return Change("replace", spec.name, reason="the integration changed", **common)
+    if "contract" in tops and not contracts_mutable:
+        return Change("replace", spec.name, reason="the org refuses contract changes", **common)
+    return Change("update", spec.name, draft=bool(tops & DRAFT_FIELDS), **common)
+
+
+def _index_live(live: Iterable[LiveAction]) -> dict[str, LiveAction]:
+    by_name: dict[str, list[LiveAction]] = {}
+    for action in live:
+        by_name.setdefault(action.canonical["name"], []).append(action)
+    clashes = {n: a for n, a in by_name.items() if len(a) > 1}
+    if clashes:
+        lines = [f"{n!r}: {', '.join(sorted(x.id for x in a))}" for n, a in sorted(clashes.items())]
+        raise PlanError(
+            "several live actions share one name; rename or delete all but one "
+            "(never guessed): " + "; ".join(lines)
+        )
+    return {n: a[0] for n, a in by_name.items()}
+
+
+def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:
+    if spec.integration_id is not None:
+        name = integrations.by_id.get(spec.integration_id)
+        if name is None:
+            raise PlanError(
+                f"{spec.source}: integrationId {spec.integration_id!r} is not an "
+                "integration in scope in this org"
+            )
+        return canonical_desired(spec, spec.integration_id, name)
+    assert spec.integration is not None  # the schema requires one of the two
+    integration_id = integrations.by_name.get(spec.integration)
+    if integration_id is None:
+        known = ", ".join(sorted(integrations.by_name)) or "none"
+        raise PlanError(
+            f"{spec.source}: integration {spec.integration!r} was not found in "
+            f"scope in this org (found: {known})"
+        )
+    return canonical_desired(spec, integration_id, spec.integration)
+
+
+def desired_hash(canonicals: Iterable[Canonical]) -> str:
+    """A hash of the whole desired state, to tell whether a saved plan's input changed."""
+    text = json.dumps(
+        sorted(canonicals, key=lambda c: c["name"]),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def count_kinds(plan: Plan) -> dict[str, int]:
+    """Counts per change kind, every kind present."""
+    counts = Counter(c.kind for c in plan.changes)
+    return {kind: counts.get(kind, 0) for kind in KIND_ORDER}

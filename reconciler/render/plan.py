@@ -1,0 +1,227 @@
+"""Render a plan as terminal text, as a Markdown pull-request comment, or as versioned JSON.
+
+The JSON form is also the saved-plan file (``dactl plan --out``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import click
+
+from reconciler.diff import MISSING, FieldChange
+from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
+
+MARKDOWN_LIMIT = 60_000
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-auth-token",
+        "x-access-token",
+    }
+)
+_SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+_COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+_EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
+
+
+def redact(path: tuple[str | int, ...], value: Any) -> Any:
+    """Hide literal credentials in request headers; templated values stay visible."""
+    if len(path) >= 2 and path[:2] == ("request", "headers"):
+        if len(path) == 3:
+            return _redact_header(str(path[2]), value)
+        if isinstance(value, dict):
+            return {k: _redact_header(k, v) for k, v in value.items()}
+    if path == ("request",) and isinstance(value, dict) and isinstance(value.get("headers"), dict):
+        return {**value, "headers": redact(("request", "headers"), value["headers"])}
+    if path == () and isinstance(value, dict) and isinstance(value.get("request"), dict):
+        return {**value, "request": redact(("request",), value["request"])}
+    return value
+
+
+def _redact_header(name: str, value: Any) -> Any:
+    if name.lower() in SENSITIVE_HEADERS and isinstance(value, str) and "$" not in value:
+        return "(sensitive value)"
+    return value
+
+
+def show(value: Any) -> str:
+    """A value on one line: JSON for data, ``<absent>`` for a missing field."""
+    if value is MISSING:
+        return "<absent>"
+    if value is None:
+        return "null"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def is_multiline(change: FieldChange) -> bool:
+    return any(isinstance(v, str) and "\n" in v for v in (change.before, change.after))
+
+
+def line_diff(change: FieldChange) -> list[str]:
+    """A unified line diff of a multi-line string field (live -> desired)."""
+    before = change.before if isinstance(change.before, str) else ""
+    after = change.after if isinstance(change.after, str) else ""
+    return list(
+        difflib.unified_diff(
+            before.splitlines(), after.splitlines(), "live", "desired", lineterm="", n=2
+        )
+    )
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The terminal view; colored when ``color`` (a TTY)."""
+
+    def paint(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
+
+    lines: list[str] = []
+    for change in plan.changes:
+        head = f"{_SYMBOL[change.kind]:>3} {change.kind:<7} {change.name!r}"
+        where = f"  {change.action_id} v{change.live_version}" if change.action_id else ""
+        lines.append(paint(head, _COLOR[change.kind], bold=True) + where)
+        if change.source:
+            lines.append(f"      from {change.source}")
+        if change.kind == "replace":
+            lines.append(
+                paint(
+                    f"      replace because {change.reason}: a new id is created and "
+                    "flows that use the old id must be repointed",
+                    "magenta",
+                )
+            )
+        if change.kind == "update" and change.draft:
+            lines.append("      contract/secure change: draft -> patch -> publish on the same id")
+        for field_change in change.fields:
+            lines.extend(_text_field(field_change, paint))
+    if lines:
+        lines.append("")
+    lines.append(paint(plan.summary(), bold=True))
+    return "\n".join(lines) + "\n"
+
+
+def _text_field(change: FieldChange, paint: Any) -> list[str]:
+    before = redact(change.path, change.before)
+    after = redact(change.path, change.after)
+    if is_multiline(change) and before == change.before and after == change.after:
+        out = [f"      {change.dotted}:"]
+        for line in line_diff(change):
+            fg = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            out.append("        " + paint(line, fg))
+        return out
+    return [f"      {change.dotted}: {show(before)} → {show(after)}"]
+
+
+# --- markdown ---------------------------------------------------------------------------
+
+
+def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: summary first, a table, details folded, under ``limit`` chars."""
+    head = [f"### dactl plan\n\n**{plan.summary()}**\n"]
+    if plan.empty:
+        return "".join(head)
+    table = ["| | action | change | fields |", "|---|---|---|---|"]
+    for change in plan.changes:
+        fields = ", ".join(_md_field_summary(f) for f in change.fields) or "—"
+        table.append(
+            f"| {_EMOJI[change.kind]} | {_md_escape(change.name)} | "
+            f"{'/'.join(change.terraform_actions)} | {fields} |"
+        )
+    details = [_md_details(c) for c in plan.changes if c.fields or c.kind == "replace"]
+    body = "\n".join(head) + "\n" + "\n".join(table) + "\n"
+    note = (
+        "\n_The plan is longer than a comment allows; {n} of {total} details are left "
+        "out. Run `dactl plan` for the full plan._\n"
+    )
+    kept: list[str] = []
+    for i, block in enumerate(details):
+        candidate = body + "\n" + "".join(kept) + block
+        if len(candidate) + len(note) + 20 > limit:
+            return body + "\n" + "".join(kept) + note.format(n=len(details) - i, total=len(details))
+        kept.append(block)
+    text = body + "\n" + "".join(kept)
+    return text if len(text) <= limit else text[: limit - 40] + "\n\n_(truncated)_\n"
+
+
+def _md_field_summary(change: FieldChange) -> str:
+    if change.path == ("timeoutSeconds",):
+        return f"`timeoutSeconds: {show(change.before)} → {show(change.after)}`"
+    return f"`{change.dotted}`"
+
+
+def _md_details(change: Change) -> str:
+    lines = [f"<details><summary><b>{_md_escape(change.name)}</b> ({change.kind})</summary>\n"]
+    if change.kind == "replace":
+        lines.append(
+            f"Replaced because {change.reason}: the new action gets a new id; "
+            "flows that reference the old id must be repointed.\n"
+        )
+    lines.append("```diff")
+    for f in change.fields:
+        before, after = redact(f.path, f.before), redact(f.path, f.after)
+        if is_multiline(f) and before == f.before and after == f.after:
+            lines.append(f"# {f.dotted}")
+            lines.extend(line_diff(f))
+        else:
+            lines.append(f"- {f.dotted}: {show(before)}")
+            lines.append(f"+ {f.dotted}: {show(after)}")
+    lines.append("```\n</details>\n")
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- json -------------------------------------------------------------------------------
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The versioned JSON plan; also the saved-plan file format."""
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "desired_hash": plan.desired_hash,
+        "summary": plan.summary(),
+        "counts": count_kinds(plan),
+        "unchanged": list(plan.unchanged),
+        "changes": [_change_dict(c) for c in plan.changes],
+    }
+
+
+def _change_dict(change: Change) -> dict[str, Any]:
+    return {
+        "name": change.name,
+        "kind": change.kind,
+        "actions": change.terraform_actions,
+        "id": change.action_id,
+        "live_version": change.live_version,
+        "live_hash": change.live_hash,
+        "draft": change.draft,
+        "reason": change.reason or None,
+        "source": change.source,
+        "fields": [
+            {
+                "path": list(f.path),
+                "before": None if f.before is MISSING else redact(f.path, f.before),
+                "after": None if f.after is MISSING else redact(f.path, f.after),
+                "before_present": f.before is not MISSING,
+                "after_present": f.after is not MISSING,
+            }
+            for f in change.fields
+        ],
+        "before": redact((), change.before),
+        "after": redact((), change.after),
+    }
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

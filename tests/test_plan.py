@@ -1,0 +1,188 @@
+"""The planner and the three plan renderers (snapshot tests)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.config.model import ActionSpec
+from reconciler.diff import canonical_desired
+from reconciler.plan import Integrations, LiveAction, Plan, PlanError, build_plan
+from reconciler.render.plan import render_json, render_markdown, render_text
+from tests.conftest import FIXTURES
+
+SNAPSHOTS = FIXTURES / "snapshots"
+INTEGRATIONS = Integrations(
+    {"Genesys Cloud Data Actions": "gid", "Web Services Data Actions": "wid"}
+)
+
+
+def spec(name: str, **kw: object) -> ActionSpec:
+    base: dict[str, object] = {
+        "name": name,
+        "source": f"actions/{name.lower().replace(' ', '-')}.yaml",
+        "integration": "Genesys Cloud Data Actions",
+        "timeout_seconds": 5,
+        "contract_input": {"type": "object", "properties": {"id": {"type": "string"}}},
+        "contract_output": {"type": "object", "properties": {"n": {"type": "integer"}}},
+        "request": {
+            "requestUrlTemplate": "/api/v2/x/${input.id}",
+            "requestType": "GET",
+            "requestTemplate": '{\n  "a": 1,\n  "b": 2\n}\n',
+        },
+        "response": {"translationMap": {"n": "$.n"}, "successTemplate": '{"n": ${n}}'},
+    }
+    base.update(kw)
+    return ActionSpec(**base)  # type: ignore[arg-type]
+
+
+def live_of(s: ActionSpec, ident: str, version: int = 2, **changes: object) -> LiveAction:
+    integration = s.integration or "Genesys Cloud Data Actions"
+    canonical = copy.deepcopy(canonical_desired(s, INTEGRATIONS.by_name[integration], integration))
+    canonical.update(changes)
+    return LiveAction(ident, version, canonical)
+
+
+def every_kind_plan() -> Plan:
+    same = spec("Unchanged Action")
+    timeout = spec("Queue Wait", timeout_seconds=5)
+    body = spec("Create Ticket")
+    contract = spec("Get Presence")
+    moved = spec("Order Status", integration="Web Services Data Actions")
+    new = spec("Brand New")
+    live_body = live_of(body, "custom_-_b")
+    live_body.canonical["request"]["requestTemplate"] = '{\n  "a": 1,\n  "b": 3\n}\n'
+    live_contract = live_of(contract, "custom_-_c")
+    live_contract.canonical["contract"]["output"]["properties"]["n"] = {"type": "string"}
+    live = [
+        live_of(same, "custom_-_s"),
+        live_of(timeout, "custom_-_t", version=7, timeoutSeconds=3),
+        live_body,
+        live_contract,
+        live_of(moved, "custom_-_m", integrationId="gid"),
+        live_of(spec("Retired Action"), "custom_-_r", version=9),
+    ]
+    return build_plan([same, timeout, body, contract, moved, new], live, INTEGRATIONS, prune=True)
+
+
+def test_kinds_and_order() -> None:
+    plan = every_kind_plan()
+    assert [(c.kind, c.name) for c in plan.changes] == [
+        ("create", "Brand New"),
+        ("update", "Create Ticket"),
+        ("update", "Get Presence"),
+        ("replace", "Order Status"),
+        ("update", "Queue Wait"),
+        ("delete", "Retired Action"),
+    ]
+    assert plan.unchanged == ("Unchanged Action",)
+    by_name = {c.name: c for c in plan.changes}
+    assert by_name["Get Presence"].draft and not by_name["Queue Wait"].draft
+    assert by_name["Queue Wait"].live_version == 7
+    assert plan.summary() == (
+        "Plan: 1 to create, 3 to update (1 timeout change), 1 to replace, 1 to delete."
+    )
+
+
+def test_no_changes_is_a_first_class_result() -> None:
+    s = spec("A")
+    plan = build_plan([s], [live_of(s, "custom_-_a")], INTEGRATIONS)
+    assert plan.empty and plan.unchanged == ("A",)
+    assert plan.summary() == "No changes. The org matches the desired state."
+
+
+def test_without_prune_nothing_is_deleted() -> None:
+    plan = build_plan([], [live_of(spec("Orphan"), "custom_-_o")], INTEGRATIONS)
+    assert plan.empty
+
+
+def test_contract_change_is_a_replace_where_the_org_refuses_it() -> None:
+    s = spec("A")
+    live = live_of(s, "custom_-_a")
+    live.canonical["contract"]["input"]["properties"]["id"] = {"type": "integer"}
+    plan = build_plan([s], [live], INTEGRATIONS, contracts_mutable=False)
+    assert [c.kind for c in plan.changes] == ["replace"]
+    assert plan.changes[0].terraform_actions == ["delete", "create"]
+
+
+def test_two_live_actions_with_one_name_is_an_error_naming_both() -> None:
+    s = spec("A")
+    with pytest.raises(PlanError) as info:
+        build_plan([s], [live_of(s, "custom_-_1"), live_of(s, "custom_-_2")], INTEGRATIONS)
+    assert "custom_-_1" in str(info.value) and "custom_-_2" in str(info.value)
+
+
+def test_unknown_integration_is_an_error() -> None:
+    with pytest.raises(PlanError, match="integration 'Nope' was not found"):
+        build_plan([spec("A", integration="Nope")], [], INTEGRATIONS)
+
+
+def test_targets_limit_the_plan() -> None:
+    a, b = spec("A", timeout_seconds=9), spec("B", timeout_seconds=9)
+    live = [live_of(spec("A"), "custom_-_a"), live_of(spec("B"), "custom_-_b")]
+    plan = build_plan([a, b], live, INTEGRATIONS, targets=["B"])
+    assert [c.name for c in plan.changes] == ["B"]
+    with pytest.raises(PlanError, match="--target"):
+        build_plan([a, b], live, INTEGRATIONS, targets=["Z"])
+
+
+def test_literal_credentials_never_reach_a_rendered_plan() -> None:
+    secret = "Basic c2VjcmV0OnBhc3N3b3Jk"
+    s = spec(
+        "A",
+        request={
+            "requestUrlTemplate": "/x",
+            "requestType": "GET",
+            "headers": {"Authorization": secret},
+        },
+    )
+    plan = build_plan([s], [live_of(spec("A"), "custom_-_a")], INTEGRATIONS)
+    for text in (render_text(plan), render_markdown(plan), render_json(plan)):
+        assert secret not in text and "c2VjcmV0" not in text
+        assert "(sensitive value)" in text
+
+
+def test_markdown_stays_under_the_comment_limit() -> None:
+    specs = [
+        spec(
+            f"Action {i:03d}",
+            request={
+                "requestUrlTemplate": "/x",
+                "requestType": "POST",
+                "requestTemplate": "\n".join(f"line {j} of {i}" for j in range(60)),
+            },
+        )
+        for i in range(80)
+    ]
+    live = [live_of(spec(s.name), f"custom_-_{i}") for i, s in enumerate(specs)]
+    text = render_markdown(build_plan(specs, live, INTEGRATIONS), limit=60_000)
+    assert len(text) < 60_000
+    assert text.startswith("### dactl plan\n\n**Plan: 0 to create, 80 to update")
+    assert "details are left out" in text
+
+
+@pytest.mark.parametrize(
+    ("renderer", "suffix"),
+    [
+        (lambda p: render_text(p), "txt"),
+        (lambda p: render_text(p, color=True), "ansi.txt"),
+        (render_markdown, "md"),
+        (render_json, "json"),
+    ],
+)
+def test_snapshot(renderer, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    text = renderer(every_kind_plan())
+    path = SNAPSHOTS / f"plan-every-kind.{suffix}"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"snapshot {path.name} was missing and has been written; re-run")
+    assert text == path.read_text(encoding="utf-8")
+    if suffix == "json":
+        body = json.loads(text)
+        assert body["format_version"] == 1
+        assert body["counts"] == {"create": 1, "update": 3, "replace": 1, "delete": 1}
