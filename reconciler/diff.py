@@ -171,13 +171,10 @@ def diff(before: Canonical, after: Canonical) -> list[FieldChange]:
 
 
 def _get(data: Any, path: FieldPath) -> Any:
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
+    for part in path:  # paths stop above list items, so only mappings are walked
+        if not (isinstance(data, dict) and part in data):
             return MISSING
+        data = data[part]
     return copy.deepcopy(data)
 
 

@@ -230,5 +230,5 @@ def desired_hash(canonicals: Iterable[Canonical]) -> str:
 
 def count_kinds(plan: Plan) -> dict[str, int]:
     """Counts per change kind, every kind present."""
-    counts = Counter(c.kind for c in plan.changes)
-    return {kind: counts.get(kind, 0) for kind in KIND_ORDER}
+    counts: Counter[str] = Counter(c.kind for c in plan.changes)
+    return {kind: counts[kind] for kind in KIND_ORDER}
