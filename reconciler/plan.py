@@ -40,13 +40,33 @@ class LiveAction:
 
 @dataclass(frozen=True)
 class Integrations:
-    """The org's integrations in scope: name <-> id."""
+    """The org's integrations, by id. A name held by several of them is ``ambiguous``."""
 
-    by_name: dict[str, str]
+    names_by_id: dict[str, str]
+
+    @classmethod
+    def from_names(cls, by_name: dict[str, str]) -> Integrations:
+        return cls({ident: name for name, ident in by_name.items()})
 
     @property
     def by_id(self) -> dict[str, str]:
-        return {v: k for k, v in self.by_name.items()}
+        return self.names_by_id
+
+    @property
+    def by_name(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for ident, name in sorted(self.names_by_id.items()):
+            out.setdefault(name, ident)
+        return out
+
+    @property
+    def ambiguous(self) -> frozenset[str]:
+        seen = Counter(self.names_by_id.values())
+        return frozenset(name for name, n in seen.items() if n > 1)
+
+    def ids_named(self, names: Iterable[str]) -> set[str]:
+        wanted = set(names)
+        return {ident for ident, name in self.names_by_id.items() if name in wanted}
 
 
 @dataclass(frozen=True)
@@ -207,6 +227,11 @@ def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:
             )
         return canonical_desired(spec, spec.integration_id, name)
     assert spec.integration is not None  # the schema requires one of the two
+    if spec.integration in integrations.ambiguous:
+        raise PlanError(
+            f"{spec.source}: several integrations are named {spec.integration!r}; "
+            "use integrationId to say which"
+        )
     integration_id = integrations.by_name.get(spec.integration)
     if integration_id is None:
         known = ", ".join(sorted(integrations.by_name)) or "none"

@@ -15,7 +15,7 @@ from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.conftest import FIXTURES
 
 SNAPSHOTS = FIXTURES / "snapshots"
-INTEGRATIONS = Integrations(
+INTEGRATIONS = Integrations.from_names(
     {"Genesys Cloud Data Actions": "gid", "Web Services Data Actions": "wid"}
 )
 
@@ -113,6 +113,13 @@ def test_two_live_actions_with_one_name_is_an_error_naming_both() -> None:
     with pytest.raises(PlanError) as info:
         build_plan([s], [live_of(s, "custom_-_1"), live_of(s, "custom_-_2")], INTEGRATIONS)
     assert "custom_-_1" in str(info.value) and "custom_-_2" in str(info.value)
+
+
+def test_an_ambiguous_integration_name_is_an_error_not_a_guess() -> None:
+    twins = Integrations({"id-1": "Twin", "id-2": "Twin"})
+    assert twins.ambiguous == {"Twin"}
+    with pytest.raises(PlanError, match="several integrations are named 'Twin'"):
+        build_plan([spec("A", integration="Twin")], [], twins)
 
 
 def test_unknown_integration_is_an_error() -> None:

@@ -137,3 +137,15 @@ def test_missing_directory_is_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.strip().endswith("no such file or directory")
     assert "Traceback" not in result.output
+
+
+def test_input_root_in_other_case_warns_and_still_checks_the_name(tmp_path: Path) -> None:
+    path = write_action(tmp_path)
+    path.write_text(path.read_text().replace("${input.orderId}", "$Input.orderId"))
+    report = validate_tree(tmp_path)
+    assert report.ok
+    (warning,) = report.warnings
+    assert warning.rule == "template-case" and "$Input differs from $input" in warning.message
+    path.write_text(path.read_text().replace("$Input.orderId", "${INPUT.orderID}"))
+    (error,) = validate_tree(tmp_path).errors
+    assert "INPUT.orderID is not a property of the input contract" in error.message

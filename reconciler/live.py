@@ -1,0 +1,164 @@
+"""The live state of the managed scope, fetched at the lowest request cost.
+
+Cost model: one listing (``includeConfig=true``, 100 per page) tells each action's version.
+An action whose (id, version) is in the local cache costs nothing more; any other costs the
+contract GET and its two template GETs. The integrations (name <-> id) are cached too and
+re-read only when the listing shows an integration id the cache does not know, or a name
+the desired state needs is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.diff import canonical_live
+from reconciler.genesys import ActionsApi
+from reconciler.plan import Integrations, LiveAction
+
+UNMANAGEABLE_PREFIXES = ("static", "customAuth_-_")
+CACHE_FORMAT = 1
+
+Progress = Callable[[int], None]
+
+
+def org_key(api_url: str, client_id: str | None) -> str:
+    """A cache key for one org: the API host and the client id (never the secret)."""
+    text = f"{api_url.rstrip('/')}\0{client_id or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class LiveCache:
+    """Full live actions keyed by org, id and version, under ``.dactl/cache/``.
+
+    Safe to delete at any time; every write is atomic (temporary file, then rename).
+    """
+
+    def __init__(self, root: Path, org: str) -> None:
+        self.dir = root / org
+
+    def _path(self, name: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)
+        return self.dir / f"{safe}.json"
+
+    def get_action(self, action_id: str, version: int) -> dict[str, Any] | None:
+        data = self._read(self._path(f"{action_id}@{version}"))
+        return data if isinstance(data, dict) and data.get("id") == action_id else None
+
+    def put_action(self, action: dict[str, Any]) -> None:
+        self._write(self._path(f"{action['id']}@{action['version']}"), action)
+
+    def get_integrations(self) -> dict[str, str] | None:
+        """Cached integration names by id."""
+        data = self._read(self._path("integrations"))
+        return data if isinstance(data, dict) else None
+
+    def put_integrations(self, names_by_id: dict[str, str]) -> None:
+        self._write(self._path("integrations"), names_by_id)
+
+    def _read(self, path: Path) -> Any:
+        try:
+            wrapper = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # a missing or damaged entry is a cache miss, never an error
+        if not isinstance(wrapper, dict) or wrapper.get("format") != CACHE_FORMAT:
+            return None
+        return wrapper.get("data")
+
+    def _write(self, path: Path, data: Any) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"format": CACHE_FORMAT, "data": data}, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@dataclass
+class LiveState:
+    """The in-scope live actions, the integrations, and what the fetch cost."""
+
+    actions: list[LiveAction]
+    integrations: Integrations
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)
+    listed: int = 0
+    from_cache: int = 0
+    fetched: int = 0
+
+
+def fetch_live(
+    api: ActionsApi,
+    *,
+    scope: Iterable[str] = (),
+    needed_integrations: Iterable[str] = (),
+    cache: LiveCache | None = None,
+    progress_total: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> LiveState:
+    """Fetch the live actions of the integrations named in ``scope`` (all data-action
+    integrations when empty)."""
+    listing = [
+        a
+        for a in api.iter_actions(include_config=True, page_size=100)
+        if not str(a.get("id", "")).startswith(UNMANAGEABLE_PREFIXES)
+    ]
+    wanted_names = set(scope) | set(needed_integrations)
+    integrations = _integrations(api, cache, listing, wanted_names)
+    scope = list(scope)
+    in_scope_ids = integrations.ids_named(scope) if scope else set(integrations.by_id)
+    listing = [a for a in listing if a.get("integrationId") in in_scope_ids]
+    state = LiveState(actions=[], integrations=integrations, listed=len(listing))
+    missing: list[dict[str, Any]] = []
+    for summary in listing:
+        cached = cache.get_action(summary["id"], summary["version"]) if cache else None
+        if cached is not None:
+            state.raw[summary["id"]] = cached
+            state.from_cache += 1
+        else:
+            missing.append(summary)
+    if progress_total:
+        progress_total(len(missing))
+
+    def fetch(summary: dict[str, Any]) -> dict[str, Any]:
+        full = api.get_action_full(summary["id"])
+        if cache is not None:
+            cache.put_action(full)
+        if progress:
+            progress(1)
+        return full
+
+    for full in api.client.map(fetch, missing):
+        state.raw[full["id"]] = full
+        state.fetched += 1
+    names = integrations.by_id
+    state.actions = [
+        LiveAction(action_id, int(action.get("version", 0)), canonical_live(action, names))
+        for action_id, action in sorted(state.raw.items())
+    ]
+    return state
+
+
+def _integrations(
+    api: ActionsApi, cache: LiveCache | None, listing: list[dict[str, Any]], names: set[str]
+) -> Integrations:
+    cached = cache.get_integrations() if cache else None
+    if cached is not None:
+        listed_ids = {a.get("integrationId") for a in listing}
+        if names <= set(cached.values()) and listed_ids <= set(cached):
+            return Integrations(cached)
+    names_by_id = {
+        str(i["id"]): str(i.get("name", "")) for i in api.iter_integrations() if i.get("id")
+    }
+    if cache is not None:
+        cache.put_integrations(names_by_id)
+    return Integrations(names_by_id)
