@@ -125,11 +125,22 @@ def _check_input_ref(
 ) -> list[Problem]:
     if not _is_input(ref) or ref.root in defined or not ref.path:
         return []
+    problems = []
+    if ref.root != "input":
+        problems.append(
+            warning(
+                _place(doc, path, text, ref.offset),
+                f"{dotted(path)}: ${ref.root} differs from $input only in case; "
+                "Velocity names are case-sensitive",
+                rule="template-case",
+            )
+        )
     name = ref.path[0]
     # Velocity reads "$input.id-suffix" as one identifier; the author usually meant "id".
     if name in inputs or (not ref.braced and name.split("-", 1)[0] in inputs):
-        return []
+        return problems
     return [
+        *problems,
         error(
             _place(doc, path, text, ref.offset),
             f"{dotted(path)}: {ref.root}.{name} is not a property of the input contract"
