@@ -1,0 +1,124 @@
+"""The one object that drives the pipeline: load, validate, fetch live, diff, plan.
+
+Commands call it and render what it returns; it never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.errors import ValidationError
+from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
+from reconciler.live import LiveCache, LiveState, fetch_live, org_key
+from reconciler.plan import Plan, build_plan
+from reconciler.render.plan import plan_to_dict
+from reconciler.validate import ValidationReport, validate_tree
+
+DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
+
+
+@dataclass
+class Connection:
+    """Where to connect; anything unset comes from ``GENESYSCLOUD_*`` or the project file."""
+
+    api_url: str | None = None
+    region: str | None = None
+    max_concurrency: int = 8
+
+
+@dataclass
+class PlanResult:
+    """A plan with what it was made from."""
+
+    plan: Plan
+    report: ValidationReport
+    live: LiveState
+    requests: int = 0
+
+
+@dataclass
+class Orchestrator:
+    """Runs the pipeline for one desired-state directory."""
+
+    directory: Path
+    connection: Connection = field(default_factory=Connection)
+    cache_dir: Path | None = DEFAULT_CACHE_DIR
+    refresh: bool = False
+    on_total: Callable[[int], None] | None = None
+    on_progress: Callable[[int], None] | None = None
+
+    def validate(self) -> ValidationReport:
+        """Validate the tree; ``ValidationError`` (carrying every problem) when invalid."""
+        report = validate_tree(self.directory)
+        if not report.ok:
+            raise ValidationError(report.problems)
+        return report
+
+    @contextmanager
+    def session(self, report: ValidationReport) -> Iterator[tuple[ActionsApi, str]]:
+        """An authenticated actions API for the org, and that org's cache key."""
+        settings = ConnectionSettings.resolve(
+            api_url=self.connection.api_url,
+            region=self.connection.region,
+            project_api_url=report.project.api_url,
+            project_region=report.project.region,
+        )
+        with GenesysClient(settings, max_concurrency=self.connection.max_concurrency) as client:
+            yield ActionsApi(client), org_key(settings.api_url, settings.client_id)
+
+    def plan(self, *, targets: list[str] | None = None) -> PlanResult:
+        """Validate, fetch the live scope, and plan. Read-only."""
+        report = self.validate()
+        with self.session(report) as (api, org):
+            cache = None
+            if self.cache_dir is not None and not self.refresh:
+                cache = LiveCache(self.cache_dir, org)
+            elif self.cache_dir is not None:
+                cache = _WriteOnlyCache(self.cache_dir, org)
+            live = fetch_live(
+                api,
+                scope=report.project.integrations,
+                needed_integrations={a.integration for a in report.actions if a.integration},
+                cache=cache,
+                progress_total=self.on_total,
+                progress=self.on_progress,
+            )
+            requests = api.client.requests_sent
+        plan = build_plan(
+            report.actions,
+            live.actions,
+            live.integrations,
+            prune=report.project.prune,
+            targets=targets,
+        )
+        return PlanResult(plan, report, live, requests)
+
+
+class _WriteOnlyCache(LiveCache):
+    """``--refresh``: ignore what is cached, but keep the cache fresh for the next run."""
+
+    def get_action(self, action_id: str, version: int) -> None:
+        return None
+
+    def get_integrations(self) -> None:
+        return None
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the saved-plan file atomically (no partial file on failure)."""
+    text = json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    directory = path.resolve().parent
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
