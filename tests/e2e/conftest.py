@@ -1,0 +1,98 @@
+"""End-to-end fixtures: a real sandbox server on an ephemeral loopback port, the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.diff import canonical_desired
+from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
+from reconciler.genesys.bodies import post_body
+from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.process import SandboxServer
+from reconciler.validate import validate_tree
+from tests.conftest import REPO_ROOT
+
+SANDBOX_INTEGRATIONS = {
+    "Genesys Cloud Data Actions": "5a0e7c3b-1d2f-4e6a-8b9c-000000000001",
+    "Web Services Data Actions": "5a0e7c3b-1d2f-4e6a-8b9c-000000000002",
+}
+
+
+@dataclass
+class Cli:
+    """Runs ``python -m reconciler`` against one sandbox, in one working directory."""
+
+    sandbox: SandboxServer
+    cwd: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD_")}
+        env.update(
+            GENESYSCLOUD_API_URL=self.sandbox.base_url,
+            GENESYSCLOUD_OAUTHCLIENT_ID=self.sandbox.client_id,
+            GENESYSCLOUD_OAUTHCLIENT_SECRET=self.sandbox.client_secret,
+        )
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=self.cwd, env=self.env(**env), capture_output=True, text=True,
+            timeout=120, check=False,
+        )
+
+    def api(self) -> GenesysClient:
+        settings = ConnectionSettings.resolve(
+            api_url=self.sandbox.base_url, client_id=self.sandbox.client_id,
+            client_secret=self.sandbox.client_secret, env={},
+        )
+        return GenesysClient(settings)
+
+
+def requests_by_route(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """Requests made between two ``/sandbox/stats`` snapshots, by route."""
+    old, new = before["requests"], after["requests"]
+    return {k: new[k] - old.get(k, 0) for k in new if new[k] - old.get(k, 0)}
+
+
+def seed_actions(cli: Cli, directory: Path) -> dict[str, str]:
+    """Create every action of ``directory`` in the sandbox through the API; name -> id."""
+    report = validate_tree(directory)
+    assert report.ok, report.problems
+    ids = {}
+    with cli.api() as client:
+        api = ActionsApi(client)
+        for spec in report.actions:
+            assert spec.integration is not None
+            body = post_body(canonical_desired(
+                spec, SANDBOX_INTEGRATIONS[spec.integration], spec.integration))
+            ids[spec.name] = api.create_action(body)["id"]
+    return ids
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig()) as server:
+        yield server
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A copy of the example org, so tests can edit files freely."""
+    shutil.copytree(REPO_ROOT / "actions", tmp_path / "actions")
+    return tmp_path
+
+
+@pytest.fixture
+def cli(sandbox: SandboxServer, workdir: Path) -> Cli:
+    return Cli(sandbox, workdir)

@@ -1,0 +1,50 @@
+"""Real action definitions (read in place from ../shared/corpus) load into the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import ACTIONS, Api
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real-actions"
+FILES = sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else []
+SEEDED_TYPES = {"purecloud-data-actions", "custom-rest-actions", "salesforce-datadip"}
+
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent"),
+]
+
+
+def _as_post_input(item: dict[str, Any], integrations: list[dict[str, Any]]) -> dict[str, Any]:
+    """UI exports name an integration type; API-format files carry placeholder ids."""
+    wanted = item.get("integrationType", "purecloud-data-actions")
+    target = next(i for i in integrations if i["integrationType"]["id"] == wanted)
+    body = {k: v for k, v in item.items() if k not in ("integrationType", "actionType")}
+    body["integrationId"] = target["id"]
+    body["category"] = target["name"]
+    return body
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name[:60] for p in FILES])
+def test_real_action_round_trips(api: Api, path: Path) -> None:
+    item = json.loads(path.read_text(encoding="utf-8"))
+    if item.get("integrationType", "purecloud-data-actions") not in SEEDED_TYPES:
+        pytest.skip(f"integration type {item['integrationType']} is not seeded")
+    integrations = api.get("/api/v2/integrations").json()["entities"]
+    body = _as_post_input(item, integrations)
+    created = api.post(ACTIONS, json=body)
+    assert created.status_code == 200, created.text
+    action_id = created.json()["id"]
+    fetched = api.get(
+        f"{ACTIONS}/{action_id}", params={"expand": "contract", "includeConfig": "true"}
+    ).json()
+    assert fetched["contract"]["input"]["inputSchema"] == item["contract"]["input"]["inputSchema"]
+    request = item["config"]["request"]
+    assert fetched["config"]["request"]["requestUrlTemplate"] == request["requestUrlTemplate"]
+    template = api.get(f"{ACTIONS}/{action_id}/templates/requesttemplate.vm").text
+    assert template == request.get("requestTemplate", "${input.rawRequest}")
