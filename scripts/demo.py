@@ -51,12 +51,11 @@ def main() -> int:
             ).json()
         for integration in listing["entities"]:
             print(f"  integration {integration['name']!r} ({integration['integrationType']['id']})")
-        step("plan -> apply -> drift")
-        print(
-            "  not built yet: `dactl plan` is being built (issue 4), apply and drift follow.\n"
-            "  When they land, this step runs them against the sandbox above.",
-            flush=True,
-        )
+        step("plan: what would change in the (empty) sandbox org")
+        if dactl("plan", "actions/", env=env) != 0:
+            return 1
+        step("apply -> drift")
+        print("  not built yet: `dactl apply` and `dactl drift` are the next issues.", flush=True)
     step("done: sandbox stopped")
     return 0
 

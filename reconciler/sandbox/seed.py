@@ -16,6 +16,18 @@ SALESFORCE_INTEGRATION_ID = "5a0e7c3b-1d2f-4e6a-8b9c-000000000003"
 GENESYS_CLOUD_INTEGRATION_NAME = "Genesys Cloud Data Actions"
 WEB_SERVICES_INTEGRATION_NAME = "Web Services Data Actions"
 SALESFORCE_INTEGRATION_NAME = "Salesforce Data Actions"
+# The other data-action integration types (genesys-api.md §5), so every real definition loads.
+EXTRA_INTEGRATIONS = (
+    ("5a0e7c3b-1d2f-4e6a-8b9c-000000000004", "AWS Lambda Data Actions", "aws-lambda-data-actions"),
+    (
+        "5a0e7c3b-1d2f-4e6a-8b9c-000000000005",
+        "Microsoft Dynamics 365 Data Actions",
+        "microsoft-dynamics-data-actions",
+    ),
+    ("5a0e7c3b-1d2f-4e6a-8b9c-000000000006", "Zendesk Data Actions", "zendesk-data-actions"),
+    ("5a0e7c3b-1d2f-4e6a-8b9c-000000000007", "Function Data Actions", "function-data-actions"),
+)
+FUNCTION_TYPE = "function-data-actions"
 CUSTOM_AUTH_ACTION_ID = f"customAuth_-_{WEB_SERVICES_INTEGRATION_ID}"
 STATIC_ACTION_IDS = (
     "static_-_0c1d2e3f-4a5b-4c6d-8e7f-000000000101",
@@ -28,6 +40,7 @@ _TYPES = {
     "purecloud-data-actions": "Genesys Cloud Data Actions",
     "custom-rest-actions": "Web Services Data Actions",
     "salesforce-datadip": "Salesforce Data Actions",
+    **{type_id: name for _, name, type_id in EXTRA_INTEGRATIONS},
 }
 
 OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": True}
@@ -155,7 +168,8 @@ def _custom_auth_action() -> dict[str, Any]:
 
 
 def default_state() -> dict[str, Any]:
-    """The seeded org: three integrations, two static actions and one custom-auth action."""
+    """The seeded org: one integration per data-action type, two static actions and one
+    custom-auth action."""
     integrations = [
         integration(
             GENESYS_CLOUD_INTEGRATION_ID, GENESYS_CLOUD_INTEGRATION_NAME, "purecloud-data-actions"
@@ -167,6 +181,7 @@ def default_state() -> dict[str, Any]:
             "userDefinedOAuth",
         ),
         integration(SALESFORCE_INTEGRATION_ID, SALESFORCE_INTEGRATION_NAME, "salesforce-datadip"),
+        *(integration(ident, name, type_id) for ident, name, type_id in EXTRA_INTEGRATIONS),
     ]
     statics = [
         _static_action("Lookup Account by Phone Number", "search/account", "phoneNumber"),

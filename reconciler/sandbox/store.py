@@ -19,7 +19,12 @@ from reconciler.sandbox import validation as v
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.persist import atomic_write_json, load_state
 from reconciler.sandbox.problems import ApiProblem, bad_request, not_found
-from reconciler.sandbox.seed import default_state, load_seed_file, resolve_integration
+from reconciler.sandbox.seed import (
+    FUNCTION_TYPE,
+    default_state,
+    load_seed_file,
+    resolve_integration,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +110,10 @@ class Store:
         found = v.check_text(body, "name", required=True)
         found += v.check_text(body, "category", required=True)
         found += self._check_integration(body.get("integrationId"))
+        if not draft_only and not self._url_required(body):
+            found.append(("integrationId", "Function data actions must be created as drafts"))
         found += _check_secure(body)
-        found += v.check_config(body.get("config"))
+        found += v.check_config(body.get("config"), url_required=self._url_required(body))
         found += v.check_contract(body.get("contract"))
         if found:
             raise v.problem(found)
@@ -227,7 +234,8 @@ class Store:
             body, "category", required=True
         )
         found += self._check_integration(body["integrationId"])
-        found += v.check_config(body.get("config")) + v.check_contract(body.get("contract"))
+        found += v.check_config(body.get("config"), url_required=self._url_required(body))
+        found += v.check_contract(body.get("contract"))
         if found:
             raise ValueError(f"seed action {item.get('name')!r}: {found[0][1]}")
         version = item.get("version", 1)
@@ -242,6 +250,15 @@ class Store:
         for entry in self._state["integrations"]:
             if entry["id"] == integration_id:
                 return str(entry["name"])
+        return None
+
+    def _url_required(self, action: Mapping[str, Any]) -> bool:
+        return self._integration_type(action.get("integrationId")) != FUNCTION_TYPE
+
+    def _integration_type(self, integration_id: Any) -> str | None:
+        for entry in self._state["integrations"]:
+            if entry["id"] == integration_id:
+                return str(entry["integrationType"]["id"])
         return None
 
     def _check_integration(self, integration_id: Any) -> Problems:
@@ -279,7 +296,7 @@ class Store:
         found = v.check_text(body, "name", required=False)
         found += v.check_text(body, "category", required=False)
         if "config" in body:
-            found += v.check_config(body["config"])
+            found += v.check_config(body["config"], url_required=self._url_required(current))
             new_config = body["config"] if isinstance(body["config"], dict) else {}
             if kind == "customAuth" and new_config.get("timeoutSeconds") is not None:
                 found.append(("config.timeoutSeconds", "timeoutSeconds is invalid for custom auth"))
@@ -292,7 +309,8 @@ class Store:
         draft, previous = entry["draft"], entry["published"]
         found = v.check_text(draft, "name", required=True)
         found += v.check_text(draft, "category", required=True)
-        found += v.check_config(draft["config"]) + v.check_contract(draft["contract"])
+        found += v.check_config(draft["config"], url_required=self._url_required(draft))
+        found += v.check_contract(draft["contract"])
         problems = [v.problem(found)] if found else []
         if self._config.immutable_contracts and previous is not None:
             changed = [k for k in ("contract", "secure") if draft[k] != previous[k]]

@@ -43,8 +43,11 @@ def check_text(body: Mapping[str, Any], key: str, *, required: bool) -> list[tup
     return []
 
 
-def check_config(config: Any) -> list[tuple[str, str]]:
-    """``config``: timeout range, request type enum, string maps."""
+def check_config(config: Any, *, url_required: bool = True) -> list[tuple[str, str]]:
+    """``config``: timeout range, request type enum, string maps.
+
+    Function integrations own the request URL (read-only), so theirs is optional.
+    """
     if not isinstance(config, dict):
         return [("config", "config is required and must be an object")]
     found: list[tuple[str, str]] = []
@@ -63,7 +66,8 @@ def check_config(config: Any) -> list[tuple[str, str]]:
     request = config.get("request")
     if not isinstance(request, dict):
         return [*found, ("config.request", "config.request is required")]
-    if not isinstance(request.get("requestUrlTemplate"), str):
+    url = request.get("requestUrlTemplate")
+    if not isinstance(url, str) if url_required else url is not None and not isinstance(url, str):
         found.append(("config.request.requestUrlTemplate", "requestUrlTemplate is required"))
     if request.get("requestType") not in REQUEST_TYPES:
         found.append(

@@ -47,14 +47,20 @@ class Cli:
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "reconciler", *args],
-            cwd=self.cwd, env=self.env(**env), capture_output=True, text=True,
-            timeout=120, check=False,
+            cwd=self.cwd,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     def api(self) -> GenesysClient:
         settings = ConnectionSettings.resolve(
-            api_url=self.sandbox.base_url, client_id=self.sandbox.client_id,
-            client_secret=self.sandbox.client_secret, env={},
+            api_url=self.sandbox.base_url,
+            client_id=self.sandbox.client_id,
+            client_secret=self.sandbox.client_secret,
+            env={},
         )
         return GenesysClient(settings)
 
@@ -74,8 +80,9 @@ def seed_actions(cli: Cli, directory: Path) -> dict[str, str]:
         api = ActionsApi(client)
         for spec in report.actions:
             assert spec.integration is not None
-            body = post_body(canonical_desired(
-                spec, SANDBOX_INTEGRATIONS[spec.integration], spec.integration))
+            body = post_body(
+                canonical_desired(spec, SANDBOX_INTEGRATIONS[spec.integration], spec.integration)
+            )
             ids[spec.name] = api.create_action(body)["id"]
     return ids
 

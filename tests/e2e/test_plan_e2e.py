@@ -53,8 +53,15 @@ def test_an_edit_made_in_the_org_shows_as_drift(cli: Cli) -> None:
         config["request"]["headers"]["X-Debug"] = "1"
         for part, uri in (("request", "requestTemplateUri"), ("response", "successTemplateUri")):
             config[part].pop(uri, None)
-        api.patch_action(action_id, {"name": live["name"], "category": live["category"],
-                                     "config": config, "version": live["version"]})
+        api.patch_action(
+            action_id,
+            {
+                "name": live["name"],
+                "category": live["category"],
+                "config": config,
+                "version": live["version"],
+            },
+        )
     result = cli.run("plan", "actions", "--detailed-exitcode", "--format", "markdown")
     assert result.returncode == 2
     assert "**Plan: 0 to create, 1 to update (1 timeout change)" in result.stdout
@@ -74,9 +81,14 @@ def test_saved_plan_file(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("env", "pattern"),
     [
-        ({"GENESYSCLOUD_OAUTHCLIENT_SECRET": "wrong"}, r"^Error: .*(bad\.credentials|authentication)"),
-        ({"GENESYSCLOUD_API_URL": "", "GENESYSCLOUD_REGION": "mars-north-1"},
-         r"^Error: .*(unknown region|mars-north-1)"),
+        (
+            {"GENESYSCLOUD_OAUTHCLIENT_SECRET": "wrong"},
+            r"^Error: .*(bad\.credentials|authentication)",
+        ),
+        (
+            {"GENESYSCLOUD_API_URL": "", "GENESYSCLOUD_REGION": "mars-north-1"},
+            r"^Error: .*(unknown region|mars-north-1)",
+        ),
         ({"GENESYSCLOUD_API_URL": "http://127.0.0.1:9"}, r"^Error: .*(cannot reach|connect)"),
         ({"GENESYSCLOUD_API_URL": "http://api.example.com"}, r"^Error: .*(http|plain)"),
     ],
@@ -110,10 +122,12 @@ def test_request_cost_cold_and_warm_with_many_actions(cli: Cli, tmp_path: Path) 
     template = (cli.cwd / "actions" / "get-queue-waiting-count.yaml").read_text()
     (tree / "_templates").mkdir()
     (tree / "_templates" / "genesys-get.yaml").write_text(
-        (cli.cwd / "actions" / "_templates" / "genesys-get.yaml").read_text())
+        (cli.cwd / "actions" / "_templates" / "genesys-get.yaml").read_text()
+    )
     for i in range(count):
         (tree / f"a{i:03d}.yaml").write_text(
-            template.replace("Get Queue Waiting Count", f"Action {i:03d}"))
+            template.replace("Get Queue Waiting Count", f"Action {i:03d}")
+        )
     seed_actions(cli, tree)
     pages = math.ceil(count / 100)
 

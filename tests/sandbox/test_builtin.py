@@ -29,7 +29,9 @@ def test_seeded_integrations(api: Api) -> None:
     assert web["id"] == WEB_SERVICES_INTEGRATION_ID
     assert web["integrationType"]["id"] == "custom-rest-actions"
     assert genesys["intendedState"] == "ENABLED"
-    assert listing["total"] == 3 and "firstUri" in listing
+    assert listing["total"] == 7 and "firstUri" in listing
+    types = {e["integrationType"]["id"] for e in listing["entities"]}
+    assert "function-data-actions" in types and "zendesk-data-actions" in types
     single = api.get(f"/api/v2/integrations/{WEB_SERVICES_INTEGRATION_ID}").json()
     assert single == web
     assert api.get("/api/v2/integrations/nope").status_code == 404
