@@ -1,0 +1,261 @@
+"""The integration-actions API in Genesys shapes (raw dicts, never SDK models)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.errors import ApiError
+
+from .client import GenesysClient
+
+ACTIONS = "/api/v2/integrations/actions"
+INTEGRATIONS = "/api/v2/integrations"
+REQUEST_TEMPLATE = "requesttemplate.vm"
+SUCCESS_TEMPLATE = "successtemplate.vm"
+MAX_IDS_PER_LISTING = 50  # the documented limit of the ``ids`` filter
+
+
+class ActionsApi:
+    """Integration actions, drafts and integrations over a ``GenesysClient``."""
+
+    def __init__(self, client: GenesysClient) -> None:
+        self.client = client
+
+    # -- published actions -------------------------------------------------------
+
+    def iter_actions(
+        self,
+        *,
+        include_config: bool = True,
+        page_size: int = 100,
+        name: str | None = None,
+        ids: Iterable[str] | None = None,
+        include_auth_actions: bool = False,
+        secure: bool | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every published action matching the filters, page by page."""
+        params: dict[str, Any] = {
+            "includeConfig": True if include_config else None,
+            "name": name,
+            "secure": secure,
+            "includeAuthActions": True if include_auth_actions else None,
+        }
+        if ids is None:
+            yield from self._paginate(ACTIONS, params, page_size)
+            return
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), MAX_IDS_PER_LISTING):
+            chunk = wanted[start : start + MAX_IDS_PER_LISTING]
+            yield from self._paginate(ACTIONS, {**params, "ids": ",".join(chunk)}, page_size)
+
+    def list_actions(
+        self,
+        *,
+        include_config: bool = True,
+        page_size: int = 100,
+        name: str | None = None,
+        ids: Iterable[str] | None = None,
+        include_auth_actions: bool = False,
+        secure: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """All published actions matching the filters (see ``iter_actions``)."""
+        return list(
+            self.iter_actions(
+                include_config=include_config,
+                page_size=page_size,
+                name=name,
+                ids=ids,
+                include_auth_actions=include_auth_actions,
+                secure=secure,
+            )
+        )
+
+    def get_action(
+        self, action_id: str, *, expand_contract: bool = True, include_config: bool = True
+    ) -> dict[str, Any]:
+        """One published action, by default with its contract and config."""
+        params = _get_params(expand_contract, include_config)
+        return _dict(self.client.get_json(_action(action_id), params=params))
+
+    def get_template(self, action_id: str, file_name: str, *, draft: bool = False) -> str:
+        """A Velocity template (``requesttemplate.vm`` / ``successtemplate.vm``) as text."""
+        base = _action(action_id) + ("/draft" if draft else "")
+        return self.client.get_text(f"{base}/templates/{quote(file_name, safe='')}")
+
+    def get_action_full(self, action_id: str) -> dict[str, Any]:
+        """The action with contract, config and inline templates (fetched when only URIs came)."""
+        return self._fill_templates(self.get_action(action_id), action_id, draft=False)
+
+    def create_action(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create and publish an action (``PostActionInput``); never retried on 5xx."""
+        return _dict(self.client.post_json(ACTIONS, json=dict(body)))
+
+    def patch_action(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Update a published action in place; ``body['version']`` guards the write."""
+        _require_version(body)
+        return _dict(self.client.patch_json(_action(action_id), json=dict(body), idempotent=True))
+
+    def delete_action(self, action_id: str) -> None:
+        """Delete an action."""
+        self.client.delete(_action(action_id))
+
+    # -- drafts ------------------------------------------------------------------
+
+    def create_draft(self, action_id: str) -> dict[str, Any]:
+        """Create a draft from the published action; use the version it returns."""
+        return _dict(self.client.post_json(_action(action_id) + "/draft"))
+
+    def create_draft_only(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a new, never-published action as a draft (version 1)."""
+        return _dict(self.client.post_json(ACTIONS + "/drafts", json=dict(body)))
+
+    def get_draft(self, action_id: str) -> dict[str, Any] | None:
+        """The draft with contract and config, or None when there is none (404)."""
+        try:
+            body = self.client.get_json(
+                _action(action_id) + "/draft", params=_get_params(True, True)
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _dict(body)
+
+    def get_draft_full(self, action_id: str) -> dict[str, Any] | None:
+        """Like ``get_draft`` with inline templates fetched from the draft's ``.vm`` files."""
+        draft = self.get_draft(action_id)
+        return None if draft is None else self._fill_templates(draft, action_id, draft=True)
+
+    def patch_draft(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Update the draft; ``body['version']`` is the current draft version."""
+        _require_version(body)
+        path = _action(action_id) + "/draft"
+        return _dict(self.client.patch_json(path, json=dict(body), idempotent=True))
+
+    def delete_draft(self, action_id: str) -> None:
+        """Delete the draft."""
+        self.client.delete(_action(action_id) + "/draft")
+
+    def validate_draft(self, action_id: str) -> dict[str, Any]:
+        """``DraftValidationResult``: ``{"valid": bool, "errors": [...]}``."""
+        return _dict(self.client.get_json(_action(action_id) + "/draft/validation"))
+
+    def publish_draft(self, action_id: str, version: int) -> dict[str, Any]:
+        """Publish the draft; ``version`` is the draft's own current version."""
+        path = _action(action_id) + "/draft/publish"
+        return _dict(self.client.post_json(path, json={"version": version}))
+
+    # -- running -----------------------------------------------------------------
+
+    def test_action(
+        self, action_id: str, inputs: Mapping[str, Any], *, draft: bool = False
+    ) -> dict[str, Any]:
+        """Run the published action (or its draft) in test mode: ``TestExecutionResult``."""
+        path = _action(action_id) + ("/draft/test" if draft else "/test")
+        return _dict(self.client.post_json(path, json=dict(inputs)))
+
+    def execute_action(self, action_id: str, inputs: Mapping[str, Any]) -> Any:
+        """Execute the action; the result follows its success schema."""
+        return self.client.post_json(_action(action_id) + "/execute", json=dict(inputs))
+
+    # -- integrations ------------------------------------------------------------
+
+    def iter_integrations(
+        self, *, page_size: int = 100, type_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every integration (optionally of one ``integrationType`` id)."""
+        yield from self._paginate(INTEGRATIONS, {"integrationType": type_id}, page_size)
+
+    def get_integration(self, integration_id: str) -> dict[str, Any]:
+        """One integration."""
+        return _dict(self.client.get_json(f"{INTEGRATIONS}/{quote(integration_id, safe='')}"))
+
+    def find_integrations(
+        self, name: str | None = None, type_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Integrations whose name equals ``name`` and/or whose type id is ``type_id``."""
+        found = []
+        for integration in self.iter_integrations(type_id=type_id):
+            if name is not None and integration.get("name") != name:
+                continue
+            if type_id is not None and _type_id(integration) != type_id:
+                continue
+            found.append(integration)
+        return found
+
+    # -- internals ---------------------------------------------------------------
+
+    def _paginate(
+        self, path: str, params: Mapping[str, Any], page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        seen: set[str] = set()
+        page = 1
+        while True:
+            query = {"pageSize": page_size, "pageNumber": page, **params}
+            listing = _dict(self.client.get_json(path, params=query))
+            entities = listing.get("entities") or []
+            for entity in entities:
+                # A listing that shifts between pages can repeat an entity; yield it once.
+                key = entity.get("id")
+                if key is None or key not in seen:
+                    if key is not None:
+                        seen.add(key)
+                    yield entity
+            page_count = listing.get("pageCount")
+            if not entities:
+                return
+            if isinstance(page_count, int):
+                if page >= page_count:
+                    return
+            elif len(entities) < page_size:
+                return
+            page += 1
+
+    def _fill_templates(
+        self, action: dict[str, Any], action_id: str, *, draft: bool
+    ) -> dict[str, Any]:
+        config = action.get("config")
+        if not isinstance(config, dict):
+            return action
+        for section, inline, uri, file_name in (
+            ("request", "requestTemplate", "requestTemplateUri", REQUEST_TEMPLATE),
+            ("response", "successTemplate", "successTemplateUri", SUCCESS_TEMPLATE),
+        ):
+            part = config.get(section)
+            if isinstance(part, dict) and part.get(inline) is None and part.get(uri):
+                part[inline] = self.get_template(action_id, file_name, draft=draft)
+        return action
+
+
+def _action(action_id: str) -> str:
+    if not action_id:
+        raise ValueError("an action id is required")
+    return f"{ACTIONS}/{quote(action_id, safe='')}"
+
+
+def _get_params(expand_contract: bool, include_config: bool) -> dict[str, Any]:
+    return {
+        "expand": "contract" if expand_contract else None,
+        "includeConfig": True if include_config else None,
+    }
+
+
+def _require_version(body: Mapping[str, Any]) -> None:
+    if not isinstance(body.get("version"), int):
+        raise ValueError("the body must carry the current integer 'version'")
+
+
+def _type_id(integration: Mapping[str, Any]) -> str | None:
+    kind = integration.get("integrationType")
+    if isinstance(kind, dict):
+        value = kind.get("id")
+        return value if isinstance(value, str) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ApiError(f"expected a JSON object from the API, got {type(value).__name__}")
+    return value

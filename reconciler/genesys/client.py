@@ -1,0 +1,383 @@
+"""The HTTP client: auth, retries (tenacity), rate-limit pacing and bounded concurrency."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential, wait_random
+
+from reconciler import __version__
+from reconciler.errors import ApiError
+
+from ._errors import describe_transport_error, error_from_response
+from ._pacing import Pacer
+from .auth import AccessTokenAuth, ClientCredentialsAuth
+from .settings import ConnectionSettings
+
+logger = logging.getLogger("reconciler.genesys")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# These fail before a single byte reaches the server, so any method may be resent.
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# These may fail after the server got the request: resend only idempotent calls.
+_AMBIGUOUS_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class _Retry(Exception):
+    """An attempt failed in a way that another attempt may fix."""
+
+    def __init__(
+        self, error: ApiError, *, retry_after: float | None = None, rate_limited: bool = False
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
+
+    def give_up(self, attempts: int) -> ApiError:
+        err = self.error
+        if self.rate_limited:
+            message = f"rate limited by the org: gave up after {attempts} attempts: {err.message}"
+        else:
+            message = f"{err.message} (gave up after {attempts} attempts)"
+        return type(err)(
+            message,
+            status=err.status,
+            code=err.code,
+            correlation_id=err.correlation_id,
+            body=err.body,
+        )
+
+
+class GenesysClient:
+    """A thread-safe client for the Genesys Cloud Platform API (or the sandbox)."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        max_concurrency: int = 8,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        max_retry_after: float = 180.0,
+        user_agent: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        if max_retries < 0:
+            raise ValueError("max_retries must not be negative")
+        self.settings = settings
+        self.max_concurrency = max_concurrency
+        self._max_retries = max_retries
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+        self.user_agent = user_agent or f"dactl/{__version__} (+python-httpx)"
+        self._auth = _make_auth(settings, clock=clock, user_agent=self.user_agent, timeout=timeout)
+        self._pacer = Pacer(clock=clock, sleep=sleep, reserve=max_concurrency)
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._count_lock = threading.Lock()
+        self._requests_sent = 0
+        self._backoff = wait_exponential(multiplier=0.5, max=10.0) + wait_random(0, 0.5)
+        self._http = httpx.Client(
+            base_url=settings.api_url,
+            auth=self._auth,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+            event_hooks={"request": [self._on_request], "response": [self._on_response]},
+            limits=httpx.Limits(max_connections=max(10, max_concurrency * 2)),
+        )
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> GenesysClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests put on the wire so far (token requests and retries included)."""
+        with self._count_lock:
+            return self._requests_sent
+
+    @property
+    def paced_seconds(self) -> float:
+        """Total time requests were held back by the rate-limit pacer."""
+        return self._pacer.total_delay
+
+    # -- requests --------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+        accept: str | None = None,
+    ) -> httpx.Response:
+        """Send one API call with retries; return the 2xx response or raise ApiError."""
+        method = method.upper()
+        safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, path, params, json, accept, safe)
+        except _Retry as exc:
+            attempts = int(retrying.statistics.get("attempt_number", 1))
+            raise exc.give_up(attempts) from exc.__cause__
+
+    def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """GET and decode JSON."""
+        return _decode(self.request("GET", path, params=params))
+
+    def get_text(self, path: str, *, params: Mapping[str, Any] | None = None) -> str:
+        """GET a text resource (``Accept: text/plain``)."""
+        return self.request("GET", path, params=params, accept="text/plain").text
+
+    def post_json(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """POST and decode JSON; not retried on 5xx unless ``idempotent=True``."""
+        return _decode(self.request("POST", path, params=params, json=json, idempotent=idempotent))
+
+    def patch_json(self, path: str, *, json: Any, idempotent: bool | None = None) -> Any:
+        """PATCH and decode JSON; pass ``idempotent=True`` when a version guards the body."""
+        return _decode(self.request("PATCH", path, json=json, idempotent=idempotent))
+
+    def put_json(self, path: str, *, json: Any) -> Any:
+        """PUT and decode JSON."""
+        return _decode(self.request("PUT", path, json=json))
+
+    def delete(self, path: str, *, params: Mapping[str, Any] | None = None) -> None:
+        """DELETE (expects 204)."""
+        self.request("DELETE", path, params=params)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run ``fn`` over ``items`` on at most ``max_concurrency`` threads, in order.
+
+        On failure, pending items are cancelled and the error of the earliest failed
+        item is raised.
+        """
+        todo = list(items)
+        workers = min(self.max_concurrency, len(todo))
+        if workers <= 1:
+            return [fn(item) for item in todo]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dactl-http") as pool:
+            futures = [pool.submit(fn, item) for item in todo]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            if any(f.exception() is not None for f in done):
+                for future in futures:
+                    future.cancel()
+        return _results_in_order(futures)
+
+    # -- internals -------------------------------------------------------------
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        accept: str | None,
+        safe: bool,
+    ) -> httpx.Response:
+        what = f"{method} {path}"
+        request = self._http.build_request(
+            method,
+            path,
+            params=_clean_params(params),
+            json=body,
+            headers={"Accept": accept} if accept else None,
+        )
+        response = self._send(request, what, safe)
+        if response.is_success:
+            return response
+        raise self._failure(request, response, what, safe)
+
+    def _send(self, request: httpx.Request, what: str, safe: bool) -> httpx.Response:
+        """One paced send; transport failures become ApiError (wrapped in _Retry if safe)."""
+        try:
+            self._pacer.acquire()
+            with self._slots:
+                response = self._http.send(request)
+            if response.request is request:  # the login host's budget is not the API's
+                self._pacer.observe(response.headers)
+            return response
+        except httpx.RequestError as exc:
+            reason = describe_transport_error(exc)
+            logger.debug("%s %s failed: %s", request.method, request.url, reason)
+            error = ApiError(f"cannot reach {_origin(exc, request)}: {reason} ({what})")
+            if isinstance(exc, _NOT_SENT_ERRORS) or (safe and isinstance(exc, _AMBIGUOUS_ERRORS)):
+                raise _Retry(error) from exc
+            raise error from exc
+        finally:
+            self._pacer.release()
+
+    def _failure(
+        self, request: httpx.Request, response: httpx.Response, what: str, safe: bool
+    ) -> Exception:
+        """The exception for a non-2xx response: an ApiError, or a _Retry wrapping one."""
+        status = response.status_code
+        # A response to another request means the login host failed; ours never went out.
+        sent = response.request is request
+        if not sent:
+            what += f" (token request to {response.request.url})"
+        hint = getattr(self._auth, "hint_on_401", None) if status == 401 and sent else None
+        error = error_from_response(response, what=what, hint=hint)
+        if status == 429:
+            retry_after = _retry_after(response)
+            if retry_after is not None and retry_after > self._max_retry_after:
+                return ApiError(
+                    f"rate limited by the org: retry after {retry_after:g} s exceeds the "
+                    f"ceiling of {self._max_retry_after:g} s ({what})",
+                    status=status,
+                    code=error.code,
+                    correlation_id=error.correlation_id,
+                    body=error.body,
+                )
+            if retry_after is not None:
+                self._pacer.hold(retry_after)  # every thread waits, not just this one
+            return _Retry(error, retry_after=retry_after, rate_limited=True)
+        if status >= 500 and status != 501 and (safe or not sent):
+            return _Retry(error)
+        return error
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retry) and exc.retry_after is not None:
+            return exc.retry_after  # exactly what the server asked for
+        return float(self._backoff(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        logger.info(
+            "retrying in %.1f s (attempt %d of %d failed): %s",
+            delay,
+            state.attempt_number,
+            self._max_retries + 1,
+            exc,
+        )
+
+    def _on_request(self, request: httpx.Request) -> None:
+        with self._count_lock:
+            self._requests_sent += 1
+
+    def _on_response(self, response: httpx.Response) -> None:
+        # Method, URL and status only: never headers (Authorization) or bodies (secure inputs).
+        request = response.request
+        logger.debug("%s %s -> %d", request.method, request.url, response.status_code)
+
+
+def _make_auth(
+    settings: ConnectionSettings, *, clock: Callable[[], float], user_agent: str, timeout: float
+) -> httpx.Auth:
+    if settings.access_token is not None:
+        return AccessTokenAuth(settings.access_token)
+    if not settings.client_id or not settings.client_secret:
+        raise ValueError("ConnectionSettings has neither an access token nor client credentials")
+    return ClientCredentialsAuth(
+        token_url=f"{settings.login_url}/oauth/token",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        clock=clock,
+        user_agent=user_agent,
+        timeout=timeout,
+    )
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    # httpx would send None as an empty value; Genesys wants booleans as "true"/"false".
+    if not params:
+        return None
+    return {
+        key: ("true" if value else "false") if isinstance(value, bool) else value
+        for key, value in params.items()
+        if value is not None
+    }
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        request = response.request
+        raise ApiError(
+            f"{request.method} {request.url.path}: the response is not JSON",
+            status=response.status_code,
+        ) from exc
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _origin(exc: httpx.RequestError, fallback: httpx.Request) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised without a request attached (e.g. by a mock transport)
+        url = fallback.url
+    return f"{url.scheme}://{url.netloc.decode('ascii')}"
+
+
+def _results_in_order(futures: list[Future[R]]) -> list[R]:
+    for future in futures:
+        error = None if future.cancelled() else future.exception()
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]
