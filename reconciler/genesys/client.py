@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from tenacity.wait import wait_exponential, wait_random
 
 from reconciler import __version__
@@ -40,12 +40,18 @@ class _Retry(Exception):
     """An attempt failed in a way that another attempt may fix."""
 
     def __init__(
-        self, error: ApiError, *, retry_after: float | None = None, rate_limited: bool = False
+        self,
+        error: ApiError,
+        *,
+        retry_after: float | None = None,
+        rate_limited: bool = False,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+        self.unreachable = unreachable
 
     def give_up(self, attempts: int) -> ApiError:
         err = self.error
@@ -73,6 +79,7 @@ class GenesysClient:
         max_concurrency: int = 8,
         timeout: float = 30.0,
         max_retries: int = 5,
+        max_connect_retries: int = 2,
         max_retry_after: float = 180.0,
         user_agent: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -85,6 +92,8 @@ class GenesysClient:
         self.settings = settings
         self.max_concurrency = max_concurrency
         self._max_retries = max_retries
+        # A refused connection or an unknown host rarely heals within seconds; fail fast.
+        self._max_connect_retries = min(max_connect_retries, max_retries)
         self._max_retry_after = max_retry_after
         self._sleep = sleep
         self.user_agent = user_agent or f"dactl/{__version__} (+python-httpx)"
@@ -148,7 +157,7 @@ class GenesysClient:
         method = method.upper()
         safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         retrying = Retrying(
-            stop=stop_after_attempt(self._max_retries + 1),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type(_Retry),
             sleep=self._sleep,
@@ -248,7 +257,7 @@ class GenesysClient:
             logger.debug("%s %s failed: %s", request.method, request.url, reason)
             error = ApiError(f"cannot reach {_origin(exc, request)}: {reason} ({what})")
             if isinstance(exc, _NOT_SENT_ERRORS) or (safe and isinstance(exc, _AMBIGUOUS_ERRORS)):
-                raise _Retry(error) from exc
+                raise _Retry(error, unreachable=True) from exc
             raise error from exc
         finally:
             self._pacer.release()
@@ -281,6 +290,12 @@ class GenesysClient:
         if status >= 500 and status != 501 and (safe or not sent):
             return _Retry(error)
         return error
+
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retry) and exc.unreachable:
+            return state.attempt_number > self._max_connect_retries
+        return state.attempt_number > self._max_retries
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -146,17 +146,28 @@ def test_connect_error_on_post_is_retried_because_nothing_was_sent(
 def test_exhausted_connection_errors_name_the_url(
     make_client: MakeClient, server: FakeServer, fake_time: FakeTime
 ) -> None:
-    client = make_client(max_retries=3)
-    server.api = [httpx.ConnectError("[Errno 111] Connection refused") for _ in range(4)]
+    client = make_client(max_retries=5, max_connect_retries=3)
+    server.api = [httpx.ConnectError("[Errno 111] Connection refused") for _ in range(6)]
     with pytest.raises(ApiError) as info:
         client.get_json("/api/v2/integrations/actions")
     text = str(info.value)
     assert text.startswith("cannot reach https://api.example.test: connection refused")
     assert "GET /api/v2/integrations/actions" in text
+    # Unreachable hosts get fewer attempts than 5xx answers: the CLI fails fast.
     assert "gave up after 4 attempts" in text
     assert "\n" not in text
     assert len(server.calls) == 4
     assert len(fake_time.sleeps) == 3
+
+
+def test_a_5xx_still_gets_every_retry(
+    make_client: MakeClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    client = make_client(max_retries=5, max_connect_retries=2)
+    server.api = [httpx.Response(503, json={"message": "busy"}) for _ in range(6)]
+    with pytest.raises(ApiError, match="gave up after 6 attempts"):
+        client.get_json("/api/v2/integrations/actions")
+    assert len(server.calls) == 6
 
 
 def test_dns_failure_message(make_client: MakeClient, server: FakeServer) -> None:
