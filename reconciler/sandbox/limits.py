@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -155,16 +155,25 @@ class FaultRegistry:
 
 
 class Stats:
-    """Request counts keyed by ``METHOD /route/{template}``."""
+    """Request counts keyed by ``METHOD /route/{template}``, and a bounded arrival log."""
+
+    LOG_SIZE = 20_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._log: deque[dict[str, Any]] = deque(maxlen=self.LOG_SIZE)
 
-    def count(self, key: str) -> None:
-        """Count one request."""
+    def count(self, key: str, *, path: str = "", at: float = 0.0) -> None:
+        """Count one request; ``at`` is the sandbox clock when it arrived."""
         with self._lock:
             self._counts[key] += 1
+            self._log.append({"at": at, "request": key, "path": path})
+
+    def log(self) -> list[dict[str, Any]]:
+        """The most recent requests in arrival order (at most ``LOG_SIZE``)."""
+        with self._lock:
+            return list(self._log)
 
     def snapshot(self) -> dict[str, Any]:
         """``{"requests": {key: n}, "total": n}`` with sorted keys."""
@@ -176,3 +185,4 @@ class Stats:
         """Forget all counts."""
         with self._lock:
             self._counts.clear()
+            self._log.clear()

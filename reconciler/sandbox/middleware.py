@@ -42,7 +42,7 @@ class SandboxMiddleware:
             return
         runtime = self.runtime
         method, path = scope["method"], scope["path"]
-        runtime.stats.count(f"{method} {self._template(scope)}")
+        runtime.stats.count(f"{method} {self._template(scope)}", path=path, at=runtime.clock())
         if runtime.config.latency_ms:
             await asyncio.sleep(runtime.config.latency_ms / 1000)
         try:

@@ -54,6 +54,11 @@ class SandboxControl:
         result: dict[str, Any] = self._call("GET", "/sandbox/stats").json()
         return result
 
+    def requests(self) -> list[dict[str, Any]]:
+        """``GET /sandbox/requests``: recent API requests with their arrival time."""
+        log: list[dict[str, Any]] = self._call("GET", "/sandbox/requests").json()["requests"]
+        return log
+
     def inject_fault(
         self,
         *,

@@ -66,6 +66,11 @@ async def get_integration(request: Request) -> Response:
     return json_response(found)
 
 
+async def get_requests(request: Request) -> Response:
+    """GET /sandbox/requests: recent API requests in arrival order, with the sandbox clock."""
+    return json_response({"requests": runtime_of(request).stats.log()})
+
+
 async def get_stats(request: Request) -> Response:
     """GET /sandbox/stats: counts by ``METHOD /route/template``."""
     return json_response(runtime_of(request).stats.snapshot())
@@ -105,6 +110,7 @@ ROUTES = [
     Route("/api/v2/integrations", list_integrations, methods=["GET"]),
     Route("/api/v2/integrations/{integrationId}", get_integration, methods=["GET"]),
     Route("/sandbox/stats", get_stats, methods=["GET"]),
+    Route("/sandbox/requests", get_requests, methods=["GET"]),
     Route("/sandbox/faults", get_faults, methods=["GET"]),
     Route("/sandbox/faults", add_fault, methods=["POST"]),
     Route("/sandbox/faults", clear_faults, methods=["DELETE"]),

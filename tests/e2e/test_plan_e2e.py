@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,40 @@ def test_request_cost_cold_and_warm_with_many_actions(cli: Cli, tmp_path: Path) 
     assert result.returncode == 0
     warm = requests_by_route(before, cli.sandbox.stats())
     assert warm == {"POST /oauth/token": 1, "GET /api/v2/integrations/actions": pages}, warm
+
+
+def test_progress_bar_only_when_stderr_is_a_tty(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    quiet = cli.run("plan", "actions", "--refresh")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "reconciler", "plan", "actions", "--refresh"],
+            cwd=cli.cwd,
+            env=cli.env(),
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=120,
+            check=False,
+        )
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if slave != -1:
+            os.close(slave)
+        os.close(master)
+    assert proc.returncode == 0
+    tty_err = b"".join(chunks).decode(errors="replace")
+    assert "Fetching live actions" in tty_err
+    assert "Fetching" not in proc.stdout.decode()
