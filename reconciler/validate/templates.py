@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.config.tree import JsonPath, Located
 from reconciler.diagnostics import Mark, Problem, error, warning
 from reconciler.validate.schema import dotted
-from reconciler.validate.velocity import Reference, scan
+from reconciler.validate.velocity import Reference, ScanResult, scan
 
 # Tools Genesys documents for data action templates, plus Velocity's own loop helpers.
 TOOLS = frozenset(
@@ -90,7 +90,7 @@ def _check_request(
     problems = _scan_warnings(doc, path, text, result.problems)
     if inputs is None:
         return problems
-    for ref in result.references:
+    for ref in _checkable(result):
         problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
     return problems
 
@@ -100,7 +100,7 @@ def _check_success(
 ) -> list[Problem]:
     result = scan(text)
     problems = _scan_warnings(doc, path, text, result.problems)
-    for ref in result.references:
+    for ref in _checkable(result):
         if _is_input(ref) and inputs is not None:
             problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
         elif ref.root not in known and ref.root not in result.defined:
@@ -148,6 +148,13 @@ def _check_input_ref(
             rule="template",
         )
     ]
+
+
+def _checkable(result: ScanResult) -> list[Reference]:
+    """References before the first form the scanner could not parse: past it, the reading
+    is a guess, and a guess must never become an error."""
+    limit = min((p.offset for p in result.problems), default=None)
+    return [r for r in result.references if limit is None or r.offset < limit]
 
 
 def _is_input(ref: Reference) -> bool:

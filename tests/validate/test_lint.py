@@ -149,3 +149,13 @@ def test_input_root_in_other_case_warns_and_still_checks_the_name(tmp_path: Path
     path.write_text(path.read_text().replace("$Input.orderId", "${INPUT.orderID}"))
     (error,) = validate_tree(tmp_path).errors
     assert "INPUT.orderID is not a property of the input contract" in error.message
+
+
+def test_a_template_the_linter_cannot_parse_is_a_warning_never_an_error(tmp_path: Path) -> None:
+    path = write_action(tmp_path)
+    text = path.read_text().replace("${input.orderId}", "${input.orderId}/${input.more")
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: request.requestUrlTemplate: cannot parse template" in result.output
+    assert "unterminated ${ reference" in result.output
