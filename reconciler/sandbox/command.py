@@ -127,7 +127,8 @@ def sandbox(
     """Run the local Genesys Cloud actions API emulator.
 
     Serves /oauth/token, /api/v2/integrations and /api/v2/integrations/actions... like
-    Genesys Cloud, plus /sandbox/stats, /sandbox/faults, /sandbox/reset and /sandbox/state.
+    Genesys Cloud, plus /sandbox/stats, /sandbox/requests, /sandbox/faults, /sandbox/reset
+    and /sandbox/state.
     Default OAuth client credentials: id "dactl-sandbox", secret "dactl-sandbox-secret".
     The first stdout line is the base URL (e.g. http://127.0.0.1:8765); logs go to stderr.
     Options tagged [I] choose behaviour that the real API leaves undocumented.
