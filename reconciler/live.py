@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.diff import canonical_live
+from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi
 from reconciler.plan import Integrations, LiveAction
 
@@ -72,16 +71,7 @@ class LiveCache:
         return wrapper.get("data")
 
     def _write(self, path: Path, data: Any) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"format": CACHE_FORMAT, "data": data}, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_json(path, {"format": CACHE_FORMAT, "data": data}, durable=False)
 
 
 @dataclass

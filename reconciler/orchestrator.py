@@ -5,15 +5,13 @@ Commands call it and render what it returns; it never prints.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import ValidationError
+from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.plan import Plan, build_plan
@@ -112,13 +110,4 @@ class _WriteOnlyCache(LiveCache):
 
 def save_plan(plan: Plan, path: Path) -> None:
     """Write the saved-plan file atomically (no partial file on failure)."""
-    text = json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    directory = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_json(path, plan_to_dict(plan))

@@ -13,6 +13,7 @@ import click
 
 from reconciler.diff import MISSING, FieldChange
 from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
+from reconciler.validate.lint import literal_credential
 
 MARKDOWN_LIMIT = 60_000
 SENSITIVE_HEADERS = frozenset(
@@ -46,7 +47,7 @@ def redact(path: tuple[str | int, ...], value: Any) -> Any:
 
 
 def _redact_header(name: str, value: Any) -> Any:
-    if name.lower() in SENSITIVE_HEADERS and isinstance(value, str) and "$" not in value:
+    if isinstance(value, str) and literal_credential(name, value):
         return "(sensitive value)"
     return value
 

@@ -97,7 +97,7 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
                 )
     headers = data.get("request", {}).get("headers", {})
     for header, value in headers.items():
-        if _literal_credential(header, value):
+        if literal_credential(header, value):
             problems.append(
                 warning(
                     doc.value_at(("request", "headers", header)),
@@ -110,7 +110,8 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
     return problems
 
 
-def _literal_credential(header: str, value: str) -> bool:
+def literal_credential(header: str, value: str) -> bool:
+    """Whether a header value looks like a secret written in clear (not templated)."""
     if "$" in value or not value.strip():
         return False
     return header.lower() in _CREDENTIAL_HEADERS or bool(_SCHEME_TOKEN.match(value))

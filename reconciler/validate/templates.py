@@ -146,7 +146,7 @@ def _check_input_ref(
             f"{dotted(path)}: {ref.root}.{name} is not a property of the input contract"
             f"{_suggest(name, inputs)}",
             rule="template",
-        )
+        ),
     ]
 
 
