@@ -16,17 +16,6 @@ from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
 from reconciler.validate.lint import literal_credential
 
 MARKDOWN_LIMIT = 60_000
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "x-access-token",
-    }
-)
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
