@@ -16,6 +16,8 @@ def render_text(report: ValidationReport) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:
         lines.append(f"{_n(errors, 'error')}, {_n(warnings, 'warning')} in {_n(files, 'file')}.")
+    elif not report.tree.actions:
+        lines.append(f"No action files found under {report.tree.root} (nothing to check).")
     else:
         extra = f", {_n(warnings, 'warning')}" if warnings else ""
         lines.append(f"OK: {_n(len(report.actions), 'action')} valid{extra}.")

@@ -159,3 +159,9 @@ def test_a_template_the_linter_cannot_parse_is_a_warning_never_an_error(tmp_path
     assert result.exit_code == 0, result.output
     assert "warning: request.requestUrlTemplate: cannot parse template" in result.output
     assert "unterminated ${ reference" in result.output
+
+
+def test_a_directory_without_actions_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"No action files found under {tmp_path} (nothing to check)."
