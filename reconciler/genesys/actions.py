@@ -50,28 +50,6 @@ class ActionsApi:
             chunk = wanted[start : start + MAX_IDS_PER_LISTING]
             yield from self._paginate(ACTIONS, {**params, "ids": ",".join(chunk)}, page_size)
 
-    def list_actions(
-        self,
-        *,
-        include_config: bool = True,
-        page_size: int = 100,
-        name: str | None = None,
-        ids: Iterable[str] | None = None,
-        include_auth_actions: bool = False,
-        secure: bool | None = None,
-    ) -> list[dict[str, Any]]:
-        """All published actions matching the filters (see ``iter_actions``)."""
-        return list(
-            self.iter_actions(
-                include_config=include_config,
-                page_size=page_size,
-                name=name,
-                ids=ids,
-                include_auth_actions=include_auth_actions,
-                secure=secure,
-            )
-        )
-
     def get_action(
         self, action_id: str, *, expand_contract: bool = True, include_config: bool = True
     ) -> dict[str, Any]:

@@ -22,22 +22,12 @@ _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "�
 
 
 def redact(path: tuple[str | int, ...], value: Any) -> Any:
-    """Hide literal credentials in request headers; templated values stay visible."""
-    if len(path) >= 2 and path[:2] == ("request", "headers"):
-        if len(path) == 3:
-            return _redact_header(str(path[2]), value)
-        if isinstance(value, dict):
-            return {k: _redact_header(k, v) for k, v in value.items()}
-    if path == ("request",) and isinstance(value, dict) and isinstance(value.get("headers"), dict):
-        return {**value, "headers": redact(("request", "headers"), value["headers"])}
-    if path == () and isinstance(value, dict) and isinstance(value.get("request"), dict):
-        return {**value, "request": redact(("request",), value["request"])}
-    return value
-
-
-def _redact_header(name: str, value: Any) -> Any:
-    if isinstance(value, str) and literal_credential(name, value):
-        return "(sensitive value)"
+    """``value`` (found at ``path`` of a canonical action) with literal credentials in
+    request headers hidden; templated header values stay visible."""
+    if isinstance(value, dict):
+        return {k: redact((*path, k), v) for k, v in value.items()}
+    if len(path) == 3 and path[:2] == ("request", "headers") and isinstance(value, str):
+        return "(sensitive value)" if literal_credential(str(path[2]), value) else value
     return value
 
 

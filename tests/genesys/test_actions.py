@@ -66,7 +66,7 @@ def action(*, inline: bool) -> dict[str, Any]:
 
 def test_pagination_requests_exactly_three_pages(api: ActionsApi, server: FakeServer) -> None:
     server.api = paged(250)
-    actions = api.list_actions()
+    actions = list(api.iter_actions())
     assert len(actions) == 250
     assert len({a["id"] for a in actions}) == 250
     assert [str(r.url) for _, r in server.calls] == [
@@ -79,18 +79,20 @@ def test_pagination_without_page_count_stops_at_a_short_or_empty_page(
     api: ActionsApi, server: FakeServer
 ) -> None:
     server.api = paged(200, page_count=False)
-    assert len(api.list_actions()) == 200
+    assert len(list(api.iter_actions())) == 200
     assert len(server.calls) == 3  # the third page is empty
     server.calls.clear()
     server.api = paged(150, page_count=False)
-    assert len(api.list_actions()) == 150
+    assert len(list(api.iter_actions())) == 150
     assert len(server.calls) == 2
 
 
 def test_listing_filters_are_sent_as_genesys_expects(api: ActionsApi, server: FakeServer) -> None:
     server.api = paged(0)
-    api.list_actions(
-        include_config=False, page_size=25, name="Get", secure=False, include_auth_actions=True
+    list(
+        api.iter_actions(
+            include_config=False, page_size=25, name="Get", secure=False, include_auth_actions=True
+        )
     )
     params = server.calls[0][1].url.params
     assert dict(params) == {
