@@ -43,6 +43,22 @@ class SandboxControl:
     client_id: str
     client_secret: str
 
+    def start(self) -> Self:
+        """Start serving; subclasses run the app in a thread or a process."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
     def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
         with httpx.Client(base_url=self.base_url, timeout=10.0) as client:
             response = client.request(method, path, json=json)
@@ -163,14 +179,6 @@ class SandboxServer(SandboxControl):
         self._thread.join(timeout=10)
         self._thread = None
         self._sock.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 class SandboxProcess(SandboxControl):
@@ -294,14 +302,6 @@ class SandboxProcess(SandboxControl):
         if proc.stdout is not None:
             proc.stdout.close()
         self._stderr.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _last_option(args: tuple[str, ...], flag: str) -> str | None:
