@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.config.model import ProjectSpec
 from reconciler.errors import ValidationError
 from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
-from reconciler.plan import Plan, build_plan
+from reconciler.plan import Plan, Safety, build_plan
 from reconciler.render.plan import plan_to_dict
 from reconciler.validate import ValidationReport, validate_tree
 
@@ -93,9 +94,25 @@ class Orchestrator:
             live.actions,
             live.integrations,
             prune=report.project.prune,
+            contracts_mutable=not report.project.immutable_contracts,
             targets=targets,
+            safety=project_safety(report.project),
         )
         return PlanResult(plan, report, live, requests)
+
+
+def project_safety(project: ProjectSpec) -> Safety:
+    """The project's safety thresholds, each unset one at its default."""
+    default = Safety()
+    return Safety(
+        max_update_percent=_pick(project.max_update_percent, default.max_update_percent),
+        max_delete_percent=_pick(project.max_delete_percent, default.max_delete_percent),
+        min_existing=int(_pick(project.min_existing, default.min_existing)),
+    )
+
+
+def _pick(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 class _WriteOnlyCache(LiveCache):

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.config.model import ActionSpec
@@ -96,13 +96,52 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Safety:
+    """The project's safety thresholds (DESIGN ``safety``), in the octoDNS manner.
+
+    When at least ``min_existing`` actions exist in scope, a plan that updates more than
+    ``max_update_percent`` of them, or deletes more than ``max_delete_percent``, is unsafe:
+    apply refuses it without ``--force``. A replace removes an id and adds one, so it counts
+    as an update and as a delete. Creates never count.
+    """
+
+    max_update_percent: float = 30
+    max_delete_percent: float = 10
+    min_existing: int = 10
+
+    def violations(self, changes: Iterable[Change], existing: int) -> tuple[str, ...]:
+        """Why a plan with ``changes`` over ``existing`` live actions is unsafe (empty: safe)."""
+        if existing < self.min_existing or existing == 0:
+            return ()
+        kinds = Counter(c.kind for c in changes)
+        out = []
+        checks = (
+            ("update", kinds["update"] + kinds["replace"], self.max_update_percent),
+            ("delete", kinds["delete"] + kinds["replace"], self.max_delete_percent),
+        )
+        for verb, n, limit in checks:
+            share = 100 * n / existing
+            if share > limit:
+                out.append(
+                    f"it would {verb} {n} of {existing} existing actions ({share:.0f}%), "
+                    f"over max{verb.capitalize()}Percent {limit:g}"
+                )
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Every change, sorted; ``unchanged`` names the in-scope actions that match."""
+    """Every change, sorted; ``unchanged`` names the in-scope actions that match.
+
+    ``existing`` counts the live in-scope actions the plan was made against;
+    ``unsafe`` says why the plan is over the safety thresholds (empty when it is not).
+    """
 
     changes: tuple[Change, ...]
     unchanged: tuple[str, ...] = ()
     desired_hash: str = ""
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    existing: int = 0
+    unsafe: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -137,6 +176,7 @@ def build_plan(
     prune: bool = False,
     contracts_mutable: bool = True,
     targets: Iterable[str] | None = None,
+    safety: Safety | None = None,
 ) -> Plan:
     """Compare desired with live and return the plan (no I/O)."""
     wanted = set(targets) if targets is not None else None
@@ -177,7 +217,14 @@ def build_plan(
         if missing:
             raise PlanError(f"--target names no known action: {', '.join(missing)}")
     changes.sort(key=lambda c: (c.name, KIND_ORDER[c.kind]))
-    return Plan(tuple(changes), tuple(sorted(unchanged)), desired_hash(canon.values()))
+    existing = len(live_by_name)
+    return Plan(
+        tuple(changes),
+        tuple(sorted(unchanged)),
+        desired_hash(canon.values()),
+        existing=existing,
+        unsafe=(safety or Safety()).violations(changes, existing),
+    )
 
 
 def _compare(

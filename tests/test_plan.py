@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.config.model import ActionSpec
 from reconciler.diff import canonical_desired
-from reconciler.plan import Integrations, LiveAction, Plan, PlanError, build_plan
+from reconciler.plan import Integrations, LiveAction, Plan, PlanError, Safety, build_plan
 from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.conftest import FIXTURES
 
@@ -106,6 +106,66 @@ def test_contract_change_is_a_replace_where_the_org_refuses_it() -> None:
     plan = build_plan([s], [live], INTEGRATIONS, contracts_mutable=False)
     assert [c.kind for c in plan.changes] == ["replace"]
     assert plan.changes[0].terraform_actions == ["delete", "create"]
+
+
+def _fleet(n: int) -> tuple[list[ActionSpec], list[LiveAction]]:
+    specs = [spec(f"Action {i:02}") for i in range(n)]
+    return specs, [live_of(s, f"custom_-_{i}") for i, s in enumerate(specs)]
+
+
+@pytest.mark.parametrize(
+    ("updates", "deletes", "replaces", "expected"),
+    [
+        (3, 0, 0, []),  # 30% of 10 is not over 30%
+        (4, 0, 0, ["update 4 of 10 existing actions (40%), over maxUpdatePercent 30"]),
+        (0, 1, 0, []),  # 10% is not over 10%
+        (0, 2, 0, ["delete 2 of 10 existing actions (20%), over maxDeletePercent 10"]),
+        (
+            2,
+            0,
+            2,  # a replace removes an id: it counts as an update and as a delete
+            [
+                "update 4 of 10 existing actions (40%), over maxUpdatePercent 30",
+                "delete 2 of 10 existing actions (20%), over maxDeletePercent 10",
+            ],
+        ),
+    ],
+)
+def test_safety_thresholds(updates: int, deletes: int, replaces: int, expected: list[str]) -> None:
+    specs, live = _fleet(10)
+    desired = [s for s in specs[deletes:]]  # the first `deletes` have no file any more
+    for i in range(deletes, deletes + updates):
+        desired[i - deletes] = spec(specs[i].name, timeout_seconds=9)
+    for i in range(deletes + updates, deletes + updates + replaces):
+        desired[i - deletes] = spec(specs[i].name, integration="Web Services Data Actions")
+    plan = build_plan(desired, live, INTEGRATIONS, prune=True, safety=Safety())
+    assert plan.existing == 10
+    assert [c.kind for c in plan.changes].count("replace") == replaces
+    assert [w.removeprefix("it would ") for w in plan.unsafe] == expected
+
+
+def test_safety_thresholds_apply_only_from_min_existing() -> None:
+    specs, live = _fleet(9)
+    desired = [spec(s.name, timeout_seconds=9) for s in specs]  # every one updated
+    assert build_plan(desired, live, INTEGRATIONS, safety=Safety()).unsafe == ()
+    strict = Safety(max_update_percent=50, min_existing=5)
+    (why,) = build_plan(desired, live, INTEGRATIONS, safety=strict).unsafe
+    assert "update 9 of 9 existing actions (100%), over maxUpdatePercent 50" in why
+
+
+def test_an_unsafe_plan_says_so_in_every_format() -> None:
+    specs, live = _fleet(10)
+    plan = build_plan([spec(s.name, timeout_seconds=9) for s in specs], live, INTEGRATIONS)
+    assert len(plan.unsafe) == 1
+    assert "Warning: this plan is over the project's safety thresholds" in render_text(plan)
+    assert "over maxUpdatePercent 30" in render_text(plan)
+    markdown = render_markdown(plan)
+    assert "> [!WARNING]" in markdown.split("|")[0]  # above the table, seen first
+    body = json.loads(render_json(plan))
+    assert body["existing"] == 10
+    assert body["safety"] == {"ok": False, "violations": list(plan.unsafe)}
+    safe = json.loads(render_json(every_kind_plan()))
+    assert safe["safety"] == {"ok": True, "violations": []}
 
 
 def test_two_live_actions_with_one_name_is_an_error_naming_both() -> None:

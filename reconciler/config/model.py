@@ -60,6 +60,7 @@ class ProjectSpec:
     api_url: str | None = None
     integrations: tuple[str, ...] = ()
     prune: bool = False
+    immutable_contracts: bool = False
     max_update_percent: float | None = None
     max_delete_percent: float | None = None
     min_existing: int | None = None
@@ -78,6 +79,7 @@ class ProjectSpec:
             api_url=data.get("apiUrl"),
             integrations=tuple(data.get("scope", {}).get("integrations", ())),
             prune=bool(data.get("prune", False)),
+            immutable_contracts=bool(data.get("immutableContracts", False)),
             max_update_percent=safety.get("maxUpdatePercent"),
             max_delete_percent=safety.get("maxDeletePercent"),
             min_existing=safety.get("minExisting"),

@@ -16,6 +16,9 @@ from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
 from reconciler.validate.lint import literal_credential
 
 MARKDOWN_LIMIT = 60_000
+UNSAFE_NOTE = (
+    "this plan is over the project's safety thresholds; `dactl apply` refuses it without --force"
+)
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
@@ -86,6 +89,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if lines:
         lines.append("")
     lines.append(paint(plan.summary(), bold=True))
+    if plan.unsafe:
+        lines.append(paint(f"Warning: {UNSAFE_NOTE}:", "yellow", bold=True))
+        lines.extend(paint(f"  - {why}", "yellow") for why in plan.unsafe)
     return "\n".join(lines) + "\n"
 
 
@@ -107,6 +113,9 @@ def _text_field(change: FieldChange, paint: Any) -> list[str]:
 def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summary first, a table, details folded, under ``limit`` chars."""
     head = [f"### dactl plan\n\n**{plan.summary()}**\n"]
+    if plan.unsafe:
+        why = "".join(f"\n> - {_md_escape(w)}" for w in plan.unsafe)
+        head.append(f"> [!WARNING]\n> {UNSAFE_NOTE[0].upper()}{UNSAFE_NOTE[1:]}:{why}\n")
     if plan.empty:
         return "".join(head)
     table = ["| | action | change | fields |", "|---|---|---|---|"]
@@ -172,6 +181,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "desired_hash": plan.desired_hash,
         "summary": plan.summary(),
         "counts": count_kinds(plan),
+        "existing": plan.existing,
+        "safety": {"ok": not plan.unsafe, "violations": list(plan.unsafe)},
         "unchanged": list(plan.unchanged),
         "changes": [_change_dict(c) for c in plan.changes],
     }

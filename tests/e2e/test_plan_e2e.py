@@ -73,6 +73,53 @@ def test_an_edit_made_in_the_org_shows_as_drift(cli: Cli) -> None:
     assert "`request.headers.X-Debug`" in result.stdout
 
 
+@pytest.mark.parametrize(("immutable", "kind"), [(False, "update"), (True, "replace")])
+def test_a_contract_change_is_a_draft_update_or_where_the_org_refuses_it_a_replace(
+    cli: Cli, immutable: bool, kind: str
+) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    project = cli.cwd / "actions" / "dactl.yaml"
+    project.write_text(project.read_text() + f"immutableContracts: {str(immutable).lower()}\n")
+    path = cli.cwd / "actions" / "get-queue-waiting-count.yaml"
+    text = path.read_text()
+    edited = text.replace("waiting: {type: integer}", "waiting: {type: number}")
+    assert edited != text
+    path.write_text(edited)
+    result = cli.run("plan", "actions", "--detailed-exitcode", "--format", "json")
+    assert result.returncode == 2, result.stderr
+    (change,) = json.loads(result.stdout)["changes"]
+    assert change["kind"] == kind
+    assert [f["path"] for f in change["fields"]] == [
+        ["contract", "output", "properties", "waiting", "type"]
+    ]
+    if immutable:
+        assert change["actions"] == ["delete", "create"]
+        assert change["reason"] == "the org refuses contract changes"
+    else:
+        assert change["draft"] is True
+
+
+def test_a_plan_over_the_safety_thresholds_is_flagged(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    files = sorted((cli.cwd / "actions").glob("*.yaml"))
+    edited = 0
+    for path in files:
+        text = path.read_text()
+        if path.name != "dactl.yaml" and "\ntimeoutSeconds: " in text:
+            path.write_text(re.sub(r"\ntimeoutSeconds: \d+", "\ntimeoutSeconds: 29", text))
+            edited += 1
+        if edited == 4:  # 4 of the 10 actions: 40% is over maxUpdatePercent 30
+            break
+    assert edited == 4
+    result = cli.run("plan", "actions", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["counts"]["update"] == 4 and body["existing"] == 10
+    assert body["safety"]["ok"] is False
+    text = cli.run("plan", "actions").stdout
+    assert "update 4 of 10 existing actions (40%), over maxUpdatePercent 30" in text
+
+
 def test_saved_plan_file(cli: Cli) -> None:
     out = cli.cwd / "plan.json"
     result = cli.run("plan", "actions", "--out", str(out))
