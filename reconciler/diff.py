@@ -1,8 +1,9 @@
 """One canonical form for desired and live actions, and field-level differences between them.
 
 Normalization happens here and nowhere else: server-owned fields (``id``, ``version``,
-``selfUri``, ``*Uri``, ``*Flattened``) are dropped, default templates equal absent ones,
-contract schemas are compared as data, and the integration is named by id on both sides.
+``selfUri``, the ``*Uri`` and ``*Flattened`` fields beside schemas and templates) are
+dropped, default templates equal absent ones, contract schemas are compared as data, and
+the integration is named by id on both sides.
 The canonical form uses the field names of our YAML files (``config`` flattened), so a
 change's path reads the same as the file a reviewer edits.
 """
@@ -135,24 +136,26 @@ def _canonical(
 
 
 def _schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A contract schema as comparable data: read-only URIs and flattened copies removed."""
-    clean = _strip_server_fields(copy.deepcopy(schema))
+    """A contract schema as comparable data, ``required`` lists in a stable order.
+
+    Nothing inside a schema is server-owned: the API's ``inputSchemaUri`` and
+    ``*Flattened`` copies sit beside the schema, and ``canonical_live`` never reads them.
+    So a property named ``callbackUri`` is user data and stays.
+    """
+    clean = _sort_required(copy.deepcopy(schema))
     return clean if isinstance(clean, dict) else {}
 
 
-def _strip_server_fields(node: Any) -> Any:
+def _sort_required(node: Any) -> Any:
     if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key.endswith(("Uri", "Flattened")) and key != "$schema":
-                continue
-            if key == "required" and isinstance(value, list):
-                out[key] = sorted(value, key=str)  # a set in meaning; order is noise
-            else:
-                out[key] = _strip_server_fields(value)
-        return out
+        return {
+            key: sorted(value, key=str)  # a set in meaning; order is noise
+            if key == "required" and isinstance(value, list)
+            else _sort_required(value)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
-        return [_strip_server_fields(v) for v in node]
+        return [_sort_required(v) for v in node]
     return node
 
 

@@ -94,6 +94,26 @@ def test_default_templates_equal_absent_ones_and_category_defaults() -> None:
     assert desired["response"]["successTemplate"] == "${rawResult}"
 
 
+def test_properties_named_like_server_fields_are_user_data() -> None:
+    """Only the fields beside a schema are the server's; inside it, every key is the user's."""
+    raw = live_shape()
+    schema = raw["contract"]["input"]["inputSchema"]
+    schema["properties"]["callbackUri"] = {"type": "string"}
+    schema["properties"]["resultFlattened"] = {"type": "boolean"}
+    live = canonical_live(raw, NAMES)
+    assert set(live["contract"]["input"]["properties"]) == {
+        "a",
+        "b",
+        "callbackUri",
+        "resultFlattened",
+    }
+    changes = diff(live, canonical_desired(SPEC, "gid", NAMES["gid"]))
+    assert [c.dotted for c in changes] == [  # the desired file lacks them: that is a change
+        "contract.input.properties.callbackUri",
+        "contract.input.properties.resultFlattened",
+    ]
+
+
 def test_timeout_change_is_one_field() -> None:
     raw = live_shape()
     raw["config"]["timeoutSeconds"] = 3

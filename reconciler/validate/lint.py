@@ -95,6 +95,15 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
                         rule="secure",
                     )
                 )
+    if "requestUrlTemplate" not in data.get("request", {}):
+        problems.append(
+            warning(
+                doc.where(("request",)),
+                "request: no requestUrlTemplate; only Genesys Function actions have none, "
+                "and the org refuses any other action without one",
+                rule="url",
+            )
+        )
     headers = data.get("request", {}).get("headers", {})
     for header, value in headers.items():
         if literal_credential(header, value):

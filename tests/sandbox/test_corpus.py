@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from tests.corpus_util import FUNCTION_TYPE, as_post_input
 
 from .helpers import ACTIONS, Api
 
@@ -19,22 +20,12 @@ pytestmark = [
 ]
 
 
-def _as_post_input(item: dict[str, Any], integrations: list[dict[str, Any]]) -> dict[str, Any]:
-    """UI exports name an integration type; API-format files carry placeholder ids."""
-    wanted = item.get("integrationType", "purecloud-data-actions")
-    target = next(i for i in integrations if i["integrationType"]["id"] == wanted)
-    body = {k: v for k, v in item.items() if k not in ("integrationType", "actionType")}
-    body["integrationId"] = target["id"]
-    body["category"] = target["name"]
-    return body
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.name[:60] for p in FILES])
 def test_real_action_round_trips(api: Api, path: Path) -> None:
     item = json.loads(path.read_text(encoding="utf-8"))
     integrations = api.get("/api/v2/integrations").json()["entities"]
-    body = _as_post_input(item, integrations)
-    if item.get("integrationType") == "function-data-actions":
+    body = as_post_input(item, integrations)
+    if item.get("integrationType") == FUNCTION_TYPE:
         # Function actions cannot be created published; the API requires the draft path.
         assert api.post(ACTIONS, json=body).status_code == 400
         draft = api.post(f"{ACTIONS}/drafts", json=body)

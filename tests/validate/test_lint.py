@@ -165,3 +165,20 @@ def test_a_directory_without_actions_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 0
     assert result.output.strip() == f"No action files found under {tmp_path} (nothing to check)."
+
+
+def test_an_action_without_a_url_is_a_warning_only_function_actions_have_none(
+    tmp_path: Path,
+) -> None:
+    path = write_action(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("  requestUrlTemplate: https://example.com/x/${input.orderId}\n", "")
+    )
+    report = validate_tree(path)
+    assert report.ok
+    (problem,) = report.warnings
+    assert str(problem).endswith(
+        "a.yaml:10:1: warning: request: no requestUrlTemplate; only Genesys Function "
+        "actions have none, and the org refuses any other action without one"
+    )

@@ -1,0 +1,177 @@
+"""A live action (API shape) as one YAML action file of ours (DESIGN "One action per file").
+
+The file is built from the canonical form of ``reconciler.diff``, so everything that form
+ignores (server-owned fields, default templates, empty maps) stays out of the file, and a
+plan of the written file against the same live action shows no change (DESIGN rule 6).
+Multi-line strings become literal block scalars when that is loss-free, else double-quoted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from typing import Any
+
+import yaml
+
+from reconciler.config.loader import PROJECT_FILE_NAMES
+from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, DEFAULT_SUCCESS_TEMPLATE
+from reconciler.diff import canonical_live
+
+# Leaf mappings and lists of a contract schema this short stay on one line: {type: string}.
+FLOW_WIDTH = 72
+MAX_SLUG = 80
+_LINE_BREAKS = "\n\x85\u2028\u2029"
+
+
+def action_to_data(action: dict[str, Any], integration_name: str) -> dict[str, Any]:
+    """The action-file mapping of a live action, in file key order, defaults left out."""
+    canon = canonical_live(action, {str(action.get("integrationId", "")): integration_name})
+    data: dict[str, Any] = {"name": canon["name"], "integration": integration_name}
+    if canon["category"] != integration_name:
+        data["category"] = canon["category"]
+    if canon["secure"]:
+        data["secure"] = True
+    if canon["timeoutSeconds"] is not None:
+        data["timeoutSeconds"] = canon["timeoutSeconds"]
+    data["contract"] = canon["contract"]
+    data["request"] = _without_defaults(
+        canon["request"], "requestTemplate", DEFAULT_REQUEST_TEMPLATE
+    )
+    response = _without_defaults(canon["response"], "successTemplate", DEFAULT_SUCCESS_TEMPLATE)
+    if response:
+        data["response"] = response
+    return data
+
+
+def _without_defaults(section: dict[str, Any], template: str, default: str) -> dict[str, Any]:
+    # Empty strings and maps are what the canonical form reads an absent field as.
+    return {
+        k: v
+        for k, v in section.items()
+        if v not in ("", {}) and not (k == template and v == default)
+    }
+
+
+def action_to_yaml(
+    action: dict[str, Any], integration_name: str, *, schema_ref: str | None = None
+) -> str:
+    """One YAML document for a live action; ``schema_ref`` adds the editor schema comment."""
+    data = action_to_data(action, integration_name)
+    data["contract"] = {part: _compact(schema) for part, schema in data["contract"].items()}
+    text = dump_yaml(data)
+    if schema_ref is not None:
+        text = f"# yaml-language-server: $schema={schema_ref}\n{text}"
+    return text
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data as deterministic YAML that our strict loader reads back unchanged."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1 << 20,  # never fold: a folded plain scalar reads badly in a git diff
+        indent=2,
+    )
+
+
+def file_name_for(name: str, taken: Collection[str] = ()) -> str:
+    """A safe, lower-case ``.yaml`` file name for an action name, not in ``taken``.
+
+    ``Get User Presence`` -> ``get-user-presence.yaml``; a clash gets ``-2``, ``-3``, ...
+    The project file names are always taken.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:MAX_SLUG].rstrip("-")
+    slug = slug or "action"
+    used = {t.lower() for t in taken} | set(PROJECT_FILE_NAMES)
+    candidate, number = f"{slug}.yaml", 1
+    while candidate in used:
+        number += 1
+        candidate = f"{slug}-{number}.yaml"
+    return candidate
+
+
+class _FlowMap(dict[str, Any]):
+    """A mapping written in flow style."""
+
+
+class _FlowList(list[Any]):
+    """A sequence written in flow style."""
+
+
+def _compact(node: Any) -> Any:
+    """Mark short leaf collections for flow style, so schemas read like the examples."""
+    if isinstance(node, dict):
+        items = {k: _compact(v) for k, v in node.items()}
+        if _is_short_leaf([*node, *node.values()]):
+            return _FlowMap(items)
+        return items
+    if isinstance(node, list):
+        values = [_compact(v) for v in node]
+        return _FlowList(values) if _is_short_leaf(node) else values
+    return node
+
+
+def _is_short_leaf(values: list[Any]) -> bool:
+    if not all(v is None or isinstance(v, str | int | float | bool) for v in values):
+        return False
+    texts = [str(v) for v in values]
+    return all("\n" not in t for t in texts) and sum(len(t) + 2 for t in texts) <= FLOW_WIDTH
+
+
+def block_safe(text: str) -> bool:
+    """Whether a literal block scalar (``|``, ``|-``, ``|+``) holds ``text`` exactly.
+
+    Not when a line ends in a space (block scalars drop it), when the first line starts
+    with a space or is empty (that needs an indentation indicator), or when a character
+    is one YAML escapes or reads as a line break (tab, CR, NEL, LS, PS, BOM, controls).
+    """
+    if "\n" not in text or text[0] in " \n":
+        return False
+    if any(line.endswith(" ") for line in text.split("\n")):
+        return False
+    return all(ch == "\n" or _printable(ch) for ch in text)
+
+
+def _printable(ch: str) -> bool:
+    # PyYAML's printable set with allow_unicode; NEL, LS and PS are line breaks to YAML.
+    return (
+        "\x20" <= ch <= "\x7e"
+        or ("\xa0" <= ch <= "\ud7ff" and ch not in "\u2028\u2029")
+        or ("\ue000" <= ch <= "\ufffd" and ch != "\ufeff")
+        or "\U00010000" <= ch < "\U0010ffff"
+    )
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper with literal blocks for multi-line strings, flow leaves, and no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = None
+    # PyYAML would pick single quotes for some of these and write NEL/LS/PS raw, which
+    # reads back as a folded line; double quotes escape them.
+    if any(ch in data for ch in _LINE_BREAKS):
+        style = "|" if block_safe(data) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+def _represent_flow_map(dumper: yaml.SafeDumper, data: _FlowMap) -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_FlowMap, _represent_flow_map)
+_Dumper.add_representer(_FlowList, _represent_flow_list)
