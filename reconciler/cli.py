@@ -15,6 +15,7 @@ from reconciler.errors import DactlError, ValidationError
 from reconciler.sandbox.command import sandbox
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_AUDIT_LOG = Path(".dactl") / "audit.jsonl"
 
 
 def handle_errors(func: F) -> F:
@@ -36,6 +37,42 @@ def handle_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+_CONNECTION_OPTIONS = (
+    click.option("--refresh", is_flag=True, help="Ignore the local cache of live actions."),
+    click.option("--api-url", envvar="GENESYSCLOUD_API_URL", help="Full API base URL (sandbox)."),
+    click.option(
+        "--region",
+        envvar="GENESYSCLOUD_REGION",
+        help="Region key (us-east-1) or domain (mypurecloud.ie).",
+    ),
+    click.option(
+        "--concurrency",
+        default=8,
+        show_default=True,
+        type=click.IntRange(1, 32),
+        help="Requests in flight at once.",
+    ),
+)
+
+
+report_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: terminal text, a Markdown comment, or versioned JSON.",
+)
+
+
+def connection_options(func: F) -> F:
+    """``--refresh``, ``--api-url``, ``--region`` and ``--concurrency``: the options of every
+    command that reads the org."""
+    for option in reversed(_CONNECTION_OPTIONS):
+        func = option(func)
+    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,14 +112,7 @@ def validate(directory: Path, fmt: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Save the plan to FILE (JSON) for a later `dactl apply FILE`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@report_format
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -95,20 +125,7 @@ def validate(directory: Path, fmt: str) -> None:
     metavar="NAME",
     help="Plan only the action with this name (repeatable).",
 )
-@click.option("--refresh", is_flag=True, help="Ignore the local cache of live actions.")
-@click.option("--api-url", envvar="GENESYSCLOUD_API_URL", help="Full API base URL (sandbox).")
-@click.option(
-    "--region",
-    envvar="GENESYSCLOUD_REGION",
-    help="Region key (us-east-1) or domain (mypurecloud.ie).",
-)
-@click.option(
-    "--concurrency",
-    default=8,
-    show_default=True,
-    type=click.IntRange(1, 32),
-    help="Requests in flight at once.",
-)
+@connection_options
 @handle_errors
 def plan(
     directory: Path,
@@ -138,10 +155,57 @@ def plan(
         text = render_text(result.plan, color=sys.stdout.isatty())
     click.echo(text, nl=False)
     if out is not None:
-        save_plan(result.plan, out)
+        save_plan(result.plan, out, directory)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
     if detailed_exitcode and not result.plan.empty:
         sys.exit(2)
+
+
+@main.command()
+@click.argument("directory", default="actions", type=click.Path(path_type=Path))
+@report_format
+@click.option(
+    "--webhook",
+    envvar="DACTL_DRIFT_WEBHOOK",
+    metavar="URL",
+    help="When there is drift, POST a JSON summary here (Slack/Teams-compatible; "
+    "env DACTL_DRIFT_WEBHOOK). The URL is a secret and is never printed.",
+)
+@connection_options
+@handle_errors
+def drift(
+    directory: Path,
+    fmt: str,
+    webhook: str | None,
+    refresh: bool,
+    api_url: str | None,
+    region: str | None,
+    concurrency: int,
+) -> None:
+    """Report how the org differs from DIRECTORY (default: actions/): actions changed
+    outside git, missing from the org, or unmanaged. Read-only; exit 0 no drift, 2 drift."""
+    from reconciler.drift import drift_report
+    from reconciler.orchestrator import Connection, Orchestrator
+    from reconciler.render.drift import render_json, render_markdown, render_text, webhook_body
+
+    orchestrator = Orchestrator(
+        directory, Connection(api_url, region, concurrency), refresh=refresh
+    )
+    with _progress(orchestrator):
+        result = orchestrator.plan(prune=True)  # prune: live actions with no file show up
+    report = drift_report(result.plan)
+    if fmt == "json":
+        text = render_json(report)
+    elif fmt == "markdown":
+        text = render_markdown(report)
+    else:
+        text = render_text(report, color=sys.stdout.isatty())
+    click.echo(text, nl=False)
+    if webhook and report.drifted:
+        from reconciler.webhook import post_json
+
+        post_json(webhook, webhook_body(report))
+    sys.exit(report.exit_code)
 
 
 class _progress:
@@ -167,6 +231,97 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.argument("target", default="actions", type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--allow-replace",
+    is_flag=True,
+    help="Allow replacements (new ids; flows using the old ids must be repointed).",
+)
+@click.option("--prune", is_flag=True, help="Also delete live in-scope actions with no file.")
+@click.option("--force", is_flag=True, help="Go ahead even over the safety thresholds.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Apply only the action with this name (repeatable).",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_AUDIT_LOG,
+    show_default=True,
+    help="Append one JSON line per write to this file.",
+)
+@connection_options
+@handle_errors
+def apply(
+    target: Path,
+    auto_approve: bool,
+    allow_replace: bool,
+    prune: bool,
+    force: bool,
+    targets: tuple[str, ...],
+    audit_log: Path,
+    refresh: bool,
+    api_url: str | None,
+    region: str | None,
+    concurrency: int,
+) -> None:
+    """Make the org match TARGET: a directory (default: actions/), planned now and confirmed,
+    or a plan file saved by `dactl plan --out`, applied as reviewed (refused when stale)."""
+    from reconciler.orchestrator import Connection, Orchestrator
+    from reconciler.plan import read_saved_plan
+    from reconciler.render.apply import render_outcome, render_result
+    from reconciler.render.plan import render_text
+
+    saved = None
+    directory = target
+    if target.is_file() and target.suffix.lower() == ".json":
+        if prune or targets:
+            raise DactlError(
+                "--prune and --target are decided when planning; a saved plan is applied as is"
+            )
+        saved = read_saved_plan(target)
+        directory = Path(saved.directory)
+    interactive = sys.stdin.isatty()
+    if saved is None and not auto_approve and not interactive:
+        raise DactlError(
+            "apply asks for confirmation, and there is no terminal to ask on: pass "
+            "--auto-approve, or apply a plan file saved by `dactl plan --out`"
+        )
+    color = sys.stdout.isatty()
+
+    def confirm(plan: Any) -> bool:
+        click.echo(render_text(plan, color=color), nl=False)
+        if saved is not None or auto_approve:
+            return True
+        answer: str = click.prompt(
+            "\nApply these changes? Only 'yes' is accepted", default="", show_default=False
+        )
+        return answer.strip() == "yes"
+
+    orchestrator = Orchestrator(
+        directory, Connection(api_url, region, concurrency), refresh=refresh
+    )
+    with _progress(orchestrator):
+        result = orchestrator.apply(
+            saved=saved,
+            targets=list(targets) or None,
+            prune=True if prune else None,
+            allow_replace=allow_replace,
+            force=force,
+            confirm=confirm,
+            audit_path=audit_log,
+            on_done=lambda outcome: click.echo(render_outcome(outcome, color=color)),
+        )
+    click.echo(render_result(result, color=color), nl=False)
+    if result.failed:
+        sys.exit(1)
 
 
 main.add_command(sandbox)

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reconciler.apply import Applier, AuditLog, Outcome
 from reconciler.config.model import ProjectSpec
-from reconciler.errors import ValidationError
+from reconciler.diff import diff
+from reconciler.errors import StalePlanError, UnsafePlanError, ValidationError
 from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
-from reconciler.plan import Plan, Safety, build_plan
-from reconciler.render.plan import plan_to_dict
+from reconciler.plan import (
+    KIND_ORDER,
+    Change,
+    LiveAction,
+    Plan,
+    Safety,
+    SavedChange,
+    SavedPlan,
+    build_plan,
+)
+from reconciler.render.plan import plan_to_dict, redact
 from reconciler.validate import ValidationReport, validate_tree
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
@@ -71,34 +82,179 @@ class Orchestrator:
         with GenesysClient(settings, max_concurrency=self.connection.max_concurrency) as client:
             yield ActionsApi(client), org_key(settings.api_url, settings.client_id)
 
-    def plan(self, *, targets: list[str] | None = None) -> PlanResult:
-        """Validate, fetch the live scope, and plan. Read-only."""
+    def plan(self, *, targets: list[str] | None = None, prune: bool | None = None) -> PlanResult:
+        """Validate, fetch the live scope, and plan. Read-only.
+
+        ``prune`` overrides the project's ``prune`` (deletes for live actions with no file).
+        """
         report = self.validate()
         with self.session(report) as (api, org):
-            cache = None
-            if self.cache_dir is not None and not self.refresh:
-                cache = LiveCache(self.cache_dir, org)
-            elif self.cache_dir is not None:
-                cache = _WriteOnlyCache(self.cache_dir, org)
-            live = fetch_live(
+            return self._plan_in(api, org, report, targets=targets, prune=prune)
+
+    def apply(
+        self,
+        *,
+        saved: SavedPlan | None = None,
+        targets: list[str] | None = None,
+        prune: bool | None = None,
+        allow_replace: bool = False,
+        force: bool = False,
+        confirm: Callable[[Plan], bool] | None = None,
+        audit_path: Path | None = None,
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> ApplyResult:
+        """Plan (or check a saved plan against the org), gate, confirm, and apply.
+
+        Nothing is written when the saved plan is stale, when the plan replaces actions
+        without ``allow_replace``, when it is over the safety thresholds without ``force``,
+        or when ``confirm`` declines.
+        """
+        report = self.validate()
+        with self.session(report) as (api, org):
+            if saved is None:
+                result = self._plan_in(api, org, report, targets=targets, prune=prune)
+                plan, notes = result.plan, list[str]()
+            else:
+                result = self._plan_in(api, org, report, targets=None, prune=True)
+                plan, notes = from_saved(saved, result, project_safety(report.project))
+            check_allowed(plan, allow_replace=allow_replace, force=force)
+            if plan.empty:
+                return ApplyResult(plan, [], notes)
+            if confirm is not None and not confirm(plan):
+                return ApplyResult(plan, [], notes, cancelled=True)
+            applier = Applier(
                 api,
-                scope=report.project.integrations,
-                needed_integrations={a.integration for a in report.actions if a.integration},
-                cache=cache,
-                progress_total=self.on_total,
-                progress=self.on_progress,
+                result.live.integrations.by_id,
+                AuditLog(audit_path),
+                saved_plan=saved is not None,
+                on_done=on_done,
             )
-            requests = api.client.requests_sent
+            return ApplyResult(plan, applier.apply(plan.changes), notes)
+
+    def _plan_in(
+        self,
+        api: ActionsApi,
+        org: str,
+        report: ValidationReport,
+        *,
+        targets: list[str] | None,
+        prune: bool | None,
+    ) -> PlanResult:
+        cache = None
+        if self.cache_dir is not None and not self.refresh:
+            cache = LiveCache(self.cache_dir, org)
+        elif self.cache_dir is not None:
+            cache = _WriteOnlyCache(self.cache_dir, org)
+        live = fetch_live(
+            api,
+            scope=report.project.integrations,
+            needed_integrations={a.integration for a in report.actions if a.integration},
+            cache=cache,
+            progress_total=self.on_total,
+            progress=self.on_progress,
+        )
         plan = build_plan(
             report.actions,
             live.actions,
             live.integrations,
-            prune=report.project.prune,
+            prune=report.project.prune if prune is None else prune,
             contracts_mutable=not report.project.immutable_contracts,
             targets=targets,
             safety=project_safety(report.project),
         )
-        return PlanResult(plan, report, live, requests)
+        return PlanResult(plan, report, live, api.client.requests_sent)
+
+
+@dataclass
+class ApplyResult:
+    """What apply did: the plan it carried out, one outcome per change, and notes on
+    saved-plan changes that needed no write."""
+
+    plan: Plan
+    outcomes: list[Outcome]
+    notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def check_allowed(plan: Plan, *, allow_replace: bool, force: bool) -> None:
+    """Refuse, before any write, a plan with replaces (without ``allow_replace``) or one
+    over the safety thresholds (without ``force``)."""
+    replaces = [c.name for c in plan.changes if c.kind == "replace"]
+    if replaces and not allow_replace:
+        raise UnsafePlanError(
+            f"the plan replaces {len(replaces)} action(s) ({', '.join(replaces)}): each gets "
+            "a new id, and flows that use the old id must be repointed; nothing was "
+            "changed. Apply with --allow-replace to go ahead."
+        )
+    if plan.unsafe and not force:
+        raise UnsafePlanError(
+            "the plan is over the project's safety thresholds: "
+            + "; ".join(plan.unsafe)
+            + ". Nothing was changed. Apply with --force to go ahead anyway."
+        )
+
+
+def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Plan, list[str]]:
+    """The changes of a reviewed plan, checked against the org as it is now (DESIGN rule 2).
+
+    A change is carried out with today's version when the live content still hashes as it
+    did at plan time (a version bump alone is not staleness). Any other difference makes
+    the whole plan stale: ``StalePlanError``, and nothing is written.
+    """
+    problems: list[str] = []
+    if saved.desired_hash != fresh.plan.desired_hash:
+        problems.append("the action files changed since the plan was made")
+    current = {c.name: c for c in fresh.plan.changes}
+    live = {a.canonical["name"]: a for a in fresh.live.actions}
+    keep: list[Change] = []
+    notes: list[str] = []
+    for planned in saved.changes:
+        now = current.get(planned.name)
+        if now is None:
+            gone = planned.kind == "delete" and planned.name not in live
+            notes.append(f"{planned.name!r}: {'already deleted' if gone else 'already up to date'}")
+            continue
+        if (now.kind, now.action_id, now.live_hash) == (
+            planned.kind,
+            planned.id,
+            planned.live_hash,
+        ):
+            keep.append(now)
+            continue
+        problems.append(f"{planned.name!r} {_what_changed(planned, live.get(planned.name))}")
+    planned_names = {c.name for c in saved.changes}
+    extra = sorted(name for name in current if name not in planned_names)
+    if extra:
+        notes.append(
+            f"{len(extra)} change(s) not in the saved plan were left alone: {', '.join(extra)}"
+        )
+    if problems:
+        raise StalePlanError(
+            "stale plan: " + "; ".join(problems) + ". Nothing was changed; run plan again."
+        )
+    keep.sort(key=lambda c: (c.name, KIND_ORDER[c.kind]))
+    plan = replace(
+        fresh.plan,
+        changes=tuple(keep),
+        unsafe=safety.violations(keep, fresh.plan.existing),
+    )
+    return plan, notes
+
+
+def _what_changed(planned: SavedChange, live: LiveAction | None) -> str:
+    if live is None:
+        return "no longer exists in the org" if planned.id else "is missing from the org"
+    if planned.id is None:
+        return f"was created in the org since the plan was made ({live.id})"
+    if live.id != planned.id:
+        return f"is now a different action in the org ({live.id}, was {planned.id})"
+    fields = [f.dotted for f in diff(planned.before or {}, redact((), live.canonical))]
+    what = ", ".join(fields) if fields else "content"
+    return f"changed in the org since the plan was made ({what})"
 
 
 def project_safety(project: ProjectSpec) -> Safety:
@@ -125,6 +281,7 @@ class _WriteOnlyCache(LiveCache):
         return None
 
 
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write the saved-plan file atomically (no partial file on failure)."""
-    atomic_write_json(path, plan_to_dict(plan))
+def save_plan(plan: Plan, path: Path, directory: Path) -> None:
+    """Write the saved-plan file atomically (no partial file on failure); it records the
+    directory it was made from, for ``dactl apply PLANFILE``."""
+    atomic_write_json(path, {**plan_to_dict(plan), "directory": str(directory)})

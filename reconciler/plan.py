@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from reconciler.config.model import ActionSpec
@@ -287,6 +288,65 @@ def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:
             f"scope in this org (found: {known})"
         )
     return canonical_desired(spec, integration_id, spec.integration)
+
+
+@dataclass(frozen=True)
+class SavedChange:
+    """One change as a saved plan file recorded it."""
+
+    name: str
+    kind: ChangeKind
+    id: str | None
+    live_hash: str | None
+    before: Canonical | None  # redacted: for saying what changed, never for writing
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan file written by ``dactl plan --out``: what was reviewed."""
+
+    path: str
+    directory: str
+    desired_hash: str
+    changes: tuple[SavedChange, ...]
+
+
+def read_saved_plan(path: Path) -> SavedPlan:
+    """Read a saved plan; ``PlanError`` naming the file when it is not one we can use."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the plan file: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise PlanError(f"{path}: not a saved plan (invalid JSON: {exc})") from exc
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise PlanError(f"{path}: not a saved plan (no format_version); make one with plan --out")
+    if data["format_version"] != PLAN_FORMAT_VERSION:
+        raise PlanError(
+            f"{path}: plan format {data['format_version']!r} is not supported "
+            f"(this dactl reads {PLAN_FORMAT_VERSION}); plan again with this version"
+        )
+    try:
+        changes = tuple(
+            SavedChange(
+                name=str(c["name"]),
+                kind=_kind(c["kind"]),
+                id=c.get("id"),
+                live_hash=c.get("live_hash"),
+                before=c.get("before"),
+            )
+            for c in data["changes"]
+        )
+        return SavedPlan(str(path), str(data["directory"]), str(data["desired_hash"]), changes)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanError(f"{path}: damaged saved plan ({exc!r}); plan again") from exc
+
+
+def _kind(value: Any) -> ChangeKind:
+    if value not in KIND_ORDER:
+        raise ValueError(f"unknown change kind {value!r}")
+    kind: ChangeKind = value
+    return kind
 
 
 def desired_hash(canonicals: Iterable[Canonical]) -> str:

@@ -212,7 +212,8 @@ def test_literal_credentials_never_reach_a_rendered_plan() -> None:
         assert "(sensitive value)" in text
 
 
-def test_markdown_stays_under_the_comment_limit() -> None:
+def long_template_plan(n: int = 80) -> Plan:
+    """``n`` updates, each a 60-line template change: far more than a comment holds."""
     specs = [
         spec(
             f"Action {i:03d}",
@@ -222,10 +223,14 @@ def test_markdown_stays_under_the_comment_limit() -> None:
                 "requestTemplate": "\n".join(f"line {j} of {i}" for j in range(60)),
             },
         )
-        for i in range(80)
+        for i in range(n)
     ]
     live = [live_of(spec(s.name), f"custom_-_{i}") for i, s in enumerate(specs)]
-    text = render_markdown(build_plan(specs, live, INTEGRATIONS), limit=60_000)
+    return build_plan(specs, live, INTEGRATIONS)
+
+
+def test_markdown_stays_under_the_comment_limit() -> None:
+    text = render_markdown(long_template_plan(80), limit=60_000)
     assert len(text) < 60_000
     assert text.startswith("### dactl plan\n\n**Plan: 0 to create, 80 to update")
     assert "details are left out" in text

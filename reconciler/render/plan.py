@@ -22,6 +22,7 @@ UNSAFE_NOTE = (
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
+PLAN_SIDES = ("live", "desired")  # what a plan's before and after are
 
 
 def redact(path: tuple[str | int, ...], value: Any) -> Any:
@@ -47,14 +48,12 @@ def is_multiline(change: FieldChange) -> bool:
     return any(isinstance(v, str) and "\n" in v for v in (change.before, change.after))
 
 
-def line_diff(change: FieldChange) -> list[str]:
-    """A unified line diff of a multi-line string field (live -> desired)."""
+def line_diff(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
+    """A unified line diff of a multi-line string field (before -> after, named ``labels``)."""
     before = change.before if isinstance(change.before, str) else ""
     after = change.after if isinstance(change.after, str) else ""
     return list(
-        difflib.unified_diff(
-            before.splitlines(), after.splitlines(), "live", "desired", lineterm="", n=2
-        )
+        difflib.unified_diff(before.splitlines(), after.splitlines(), *labels, lineterm="", n=2)
     )
 
 
@@ -85,7 +84,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         if change.kind == "update" and change.draft:
             lines.append("      contract/secure change: draft -> patch -> publish on the same id")
         for field_change in change.fields:
-            lines.extend(_text_field(field_change, paint))
+            lines.extend(text_field(field_change, paint))
     if lines:
         lines.append("")
     lines.append(paint(plan.summary(), bold=True))
@@ -95,12 +94,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text_field(change: FieldChange, paint: Any) -> list[str]:
+def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
+    """One changed field for the terminal, redacted; templates as a colored line diff."""
     before = redact(change.path, change.before)
     after = redact(change.path, change.after)
     if is_multiline(change) and before == change.before and after == change.after:
         out = [f"      {change.dotted}:"]
-        for line in line_diff(change):
+        for line in line_diff(change, labels):
             fg = "green" if line.startswith("+") else "red" if line.startswith("-") else None
             out.append("        " + paint(line, fg))
         return out
@@ -114,15 +114,15 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summary first, a table, details folded, under ``limit`` chars."""
     head = [f"### dactl plan\n\n**{plan.summary()}**\n"]
     if plan.unsafe:
-        why = "".join(f"\n> - {_md_escape(w)}" for w in plan.unsafe)
+        why = "".join(f"\n> - {md_escape(w)}" for w in plan.unsafe)
         head.append(f"> [!WARNING]\n> {UNSAFE_NOTE[0].upper()}{UNSAFE_NOTE[1:]}:{why}\n")
     if plan.empty:
         return "".join(head)
     table = ["| | action | change | fields |", "|---|---|---|---|"]
     for change in plan.changes:
-        fields = ", ".join(_md_field_summary(f) for f in change.fields) or "—"
+        fields = ", ".join(md_field_summary(f) for f in change.fields) or "—"
         table.append(
-            f"| {_EMOJI[change.kind]} | {_md_escape(change.name)} | "
+            f"| {_EMOJI[change.kind]} | {md_escape(change.name)} | "
             f"{'/'.join(change.terraform_actions)} | {fields} |"
         )
     details = [_md_details(c) for c in plan.changes if c.fields or c.kind == "replace"]
@@ -131,6 +131,12 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         "\n_The plan is longer than a comment allows; {n} of {total} details are left "
         "out. Run `dactl plan` for the full plan._\n"
     )
+    return fit_markdown(body, details, note, limit)
+
+
+def fit_markdown(body: str, details: list[str], note: str, limit: int) -> str:
+    """``body`` then as many ``details`` blocks as fit under ``limit`` characters; when some
+    do not fit, ``note`` (formatted with ``n`` left out of ``total``) says so."""
     kept: list[str] = []
     for i, block in enumerate(details):
         candidate = body + "\n" + "".join(kept) + block
@@ -141,14 +147,15 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 40] + "\n\n_(truncated)_\n"
 
 
-def _md_field_summary(change: FieldChange) -> str:
+def md_field_summary(change: FieldChange) -> str:
+    """A field for a table cell: its path, with the values for a timeout change."""
     if change.path == ("timeoutSeconds",):
         return f"`timeoutSeconds: {show(change.before)} → {show(change.after)}`"
     return f"`{change.dotted}`"
 
 
 def _md_details(change: Change) -> str:
-    lines = [f"<details><summary><b>{_md_escape(change.name)}</b> ({change.kind})</summary>\n"]
+    lines = [f"<details><summary><b>{md_escape(change.name)}</b> ({change.kind})</summary>\n"]
     if change.kind == "replace":
         lines.append(
             f"Replaced because {change.reason}: the new action gets a new id; "
@@ -156,18 +163,21 @@ def _md_details(change: Change) -> str:
         )
     lines.append("```diff")
     for f in change.fields:
-        before, after = redact(f.path, f.before), redact(f.path, f.after)
-        if is_multiline(f) and before == f.before and after == f.after:
-            lines.append(f"# {f.dotted}")
-            lines.extend(line_diff(f))
-        else:
-            lines.append(f"- {f.dotted}: {show(before)}")
-            lines.append(f"+ {f.dotted}: {show(after)}")
+        lines.extend(diff_field(f))
     lines.append("```\n</details>\n")
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(text: str) -> str:
+def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
+    """One changed field as lines of a ```diff block, redacted; templates as a line diff."""
+    before, after = redact(change.path, change.before), redact(change.path, change.after)
+    if is_multiline(change) and before == change.before and after == change.after:
+        return [f"# {change.dotted}", *line_diff(change, labels)]
+    return [f"- {change.dotted}: {show(before)}", f"+ {change.dotted}: {show(after)}"]
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a Markdown table cell or HTML summary."""
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 

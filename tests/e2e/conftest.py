@@ -71,6 +71,25 @@ def requests_by_route(before: dict[str, Any], after: dict[str, Any]) -> dict[str
     return {k: new[k] - old.get(k, 0) for k in new if new[k] - old.get(k, 0)}
 
 
+def edit_in_org(
+    api: ActionsApi,
+    action_id: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **config: Any,
+) -> int:
+    """What an admin does in the web UI: change config fields (and add request headers)
+    of a published action with one versioned PATCH, past git. Returns the new version."""
+    live = api.get_action_full(action_id)
+    body_config = live["config"]
+    body_config.update(config)
+    body_config["request"].setdefault("headers", {}).update(headers or {})
+    for part, uri in (("request", "requestTemplateUri"), ("response", "successTemplateUri")):
+        body_config[part].pop(uri, None)
+    body = {"name": live["name"], "category": live["category"], "config": body_config}
+    return int(api.patch_action(action_id, {**body, "version": live["version"]})["version"])
+
+
 def seed_actions(cli: Cli, directory: Path) -> dict[str, str]:
     """Create every action of ``directory`` in the sandbox through the API; name -> id."""
     report = validate_tree(directory)

@@ -173,3 +173,21 @@ def test_function_actions_have_no_url_and_validate_with_a_warning(
     assert validated.returncode == 0, validated.stdout
     url_warnings = [p for p in json.loads(validated.stdout)["problems"] if p["rule"] == "url"]
     assert [p["file"].rsplit("/", 1)[-1] for p in url_warnings] == [export.files[functions[0]].name]
+
+
+def test_the_export_applies_to_an_empty_org_and_then_plans_no_change(
+    exported: tuple[Cli, Export], tmp_path: Path
+) -> None:
+    """Import into another org: every corpus action (the Function one through a draft) is
+    created by `dactl apply`, and the org then matches the files."""
+    _, export = exported
+    copy = shutil.copytree(export.directory, tmp_path / "copy")
+    with SandboxServer(SandboxConfig()) as server:
+        other = Cli(server, tmp_path)  # GENESYSCLOUD_API_URL names the new org
+        applied = other.run("apply", str(copy), "--auto-approve")
+        assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
+        n = len(export.files)
+        assert f"Apply complete: {n} created, 0 updated, 0 replaced, 0 deleted." in applied.stdout
+        assert applied.stdout.count("(through a draft)") == 1  # the Function action
+        plan = other.run("plan", str(copy), "--detailed-exitcode")
+        assert plan.returncode == 0, plan.stdout[-3000:] + plan.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.genesys import ActionsApi
-from tests.e2e.conftest import Cli, requests_by_route, seed_actions
+from tests.e2e.conftest import Cli, edit_in_org, requests_by_route, seed_actions
 
 pytestmark = pytest.mark.e2e
 
@@ -50,22 +50,7 @@ def test_an_edit_made_in_the_org_shows_as_drift(cli: Cli) -> None:
     ids = seed_actions(cli, cli.cwd / "actions")
     action_id = ids["Lookup Customer By Phone"]
     with cli.api() as client:
-        api = ActionsApi(client)
-        live = api.get_action_full(action_id)
-        config = live["config"]
-        config["timeoutSeconds"] = 9
-        config["request"]["headers"]["X-Debug"] = "1"
-        for part, uri in (("request", "requestTemplateUri"), ("response", "successTemplateUri")):
-            config[part].pop(uri, None)
-        api.patch_action(
-            action_id,
-            {
-                "name": live["name"],
-                "category": live["category"],
-                "config": config,
-                "version": live["version"],
-            },
-        )
+        edit_in_org(ActionsApi(client), action_id, timeoutSeconds=9, headers={"X-Debug": "1"})
     result = cli.run("plan", "actions", "--detailed-exitcode", "--format", "markdown")
     assert result.returncode == 2
     assert "**Plan: 0 to create, 1 to update (1 timeout change)" in result.stdout

@@ -1,0 +1,469 @@
+"""Execute a plan against the org: version-aware writes, conflict rules, an audit line per write.
+
+DESIGN rules kept here:
+
+3. On a 409 (or the 400 "does not match ... version"), re-fetch and re-diff. Without a saved
+   plan, retry with the new version (bounded). With a saved plan, retry only while the live
+   content still equals what the plan showed; otherwise stop for that action and say what
+   changed.
+4. Config/name/category: one PATCH. Contract or ``secure``: draft -> patch -> validate ->
+   publish on the same id. A replace creates the new action before deleting the old one.
+7. A PATCH is guarded by its version, so a retry after a lost response is safe (the retry
+   meets a 409, and the re-fetch shows the change is already there). A create whose
+   response was lost is looked up by name before it is sent again.
+8. Every write request is one JSON line in the audit log, success or not.
+
+Which changes to apply, and whether they are allowed (stale plan, safety, replaces), is the
+orchestrator's decision; this module only carries them out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.diff import Canonical, canonical_live, content_hash, diff
+from reconciler.errors import ApiError, ConflictError, DactlError
+from reconciler.genesys import ActionsApi
+from reconciler.genesys.bodies import draft_patch_body, patch_body, post_body
+from reconciler.plan import Change, ChangeKind
+
+FUNCTION_INTEGRATION_TYPE = "function-data-actions"
+MAX_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one change."""
+
+    name: str
+    kind: ChangeKind
+    ok: bool
+    message: str
+    action_id: str | None = None
+    version_before: int | None = None
+    version_after: int | None = None
+    new_id: str | None = None
+
+
+class AuditLog:
+    """Appends one JSON line per write to a file (``None``: no log). Never holds values:
+    only names, ids, versions, field paths and outcomes, so secrets cannot leak into it."""
+
+    def __init__(self, path: Path | None, run_id: str | None = None) -> None:
+        self.path = path
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()
+
+    def write(self, **record: Any) -> None:
+        if self.path is None:
+            return
+        line = json.dumps(
+            {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "run": self.run_id}
+            | record,
+            sort_keys=False,
+            ensure_ascii=False,
+        )
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+
+
+class _Stop(Exception):
+    """Ends the work on one change with a failed outcome (never escapes this module)."""
+
+
+class Applier:
+    """Carries out changes through an ``ActionsApi``.
+
+    ``saved_plan``: the changes come from a reviewed plan file, so a conflicting edit in the
+    org is never overwritten (rule 3). ``names_by_id`` names the integrations, for the
+    canonical form of re-fetched actions.
+    """
+
+    def __init__(
+        self,
+        api: ActionsApi,
+        names_by_id: dict[str, str],
+        audit: AuditLog,
+        *,
+        saved_plan: bool,
+        max_conflict_retries: int = MAX_CONFLICT_RETRIES,
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.api = api
+        self.names_by_id = names_by_id
+        self.audit = audit
+        self.saved_plan = saved_plan
+        self.max_conflict_retries = max_conflict_retries
+        self.on_done = on_done
+        self._types: dict[str, str | None] = {}
+        self._types_lock = threading.Lock()
+
+    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
+        """Apply every change (concurrently, within the client's bound); outcomes in order."""
+        return self.api.client.map(self._apply_one, list(changes))
+
+    # -- one change ----------------------------------------------------------------------
+
+    def _apply_one(self, change: Change) -> Outcome:
+        try:
+            if change.kind == "create":
+                outcome = self._create(change)
+            elif change.kind == "update" and change.draft:
+                outcome = self._update_by_draft(change)
+            elif change.kind == "update":
+                outcome = self._update(change)
+            elif change.kind == "replace":
+                outcome = self._replace(change)
+            else:
+                outcome = self._delete(change)
+        except (_Stop, DactlError) as exc:
+            outcome = self._failed(change, str(exc))
+        if self.on_done is not None:
+            self.on_done(outcome)
+        return outcome
+
+    def _failed(self, change: Change, message: str) -> Outcome:
+        return Outcome(change.name, change.kind, False, message, change.action_id)
+
+    # -- create --------------------------------------------------------------------------
+
+    def _create(self, change: Change) -> Outcome:
+        after = _after(change)
+        action_id, version, note = self._create_action(change, after)
+        return Outcome(
+            change.name,
+            "create",
+            True,
+            f"created {action_id} v{version}{note}",
+            action_id,
+            None,
+            version,
+        )
+
+    def _create_action(self, change: Change, after: Canonical) -> tuple[str, int, str]:
+        """Create (and publish) the desired action; (id, version, note)."""
+        body = post_body(after)
+        if self._integration_type(after["integrationId"]) == FUNCTION_INTEGRATION_TYPE:
+            return self._create_by_draft(change, body)
+        try:
+            created = self.api.create_action(body)
+        except ApiError as exc:
+            self._audit(change, "create", outcome="error", error=str(exc))
+            if not _outcome_unknown(exc):
+                raise
+            # Rule 7: the request may have been carried out; look before sending it again.
+            found = self._find_by_name(after)
+            if found is not None:
+                return found["id"], int(found["version"]), " (the response was lost; found)"
+            created = self.api.create_action(body)
+        self._audit(change, "create", action_id=created["id"], version_after=created["version"])
+        return str(created["id"]), int(created["version"]), ""
+
+    def _create_by_draft(self, change: Change, body: dict[str, Any]) -> tuple[str, int, str]:
+        """Function actions cannot be created published: draft-only create, then publish."""
+        draft = self.api.create_draft_only(body)
+        self._audit(change, "draft.create", action_id=draft["id"], version_after=draft["version"])
+        published = self._publish(change, str(draft["id"]), int(draft["version"]), created=True)
+        assert published is not None  # no guard, so always published
+        return str(draft["id"]), int(published["version"]), " (through a draft)"
+
+    def _find_by_name(self, after: Canonical) -> dict[str, Any] | None:
+        """The live action with this name and integration, when it equals ``after``."""
+        for action in self.api.iter_actions(name=after["name"], include_config=False):
+            if action.get("name") == after["name"] and (
+                action.get("integrationId") == after["integrationId"]
+            ):
+                full = self.api.get_action_full(str(action["id"]))
+                if not diff(self._canonical(full), after):
+                    return full
+                raise _Stop(
+                    f"the create's response was lost and an action named {after['name']!r} "
+                    f"now exists ({action['id']}) with other content; run plan again"
+                )
+        return None
+
+    # -- update in place -----------------------------------------------------------------
+
+    def _update(self, change: Change) -> Outcome:
+        action_id, version = _target(change)
+        after = _after(change)
+        notes: list[str] = []
+        for _ in range(self.max_conflict_retries + 1):
+            try:
+                result = self.api.patch_action(action_id, patch_body(after, version))
+            except ConflictError as exc:
+                self._audit(
+                    change, "patch", version_before=version, outcome="conflict", error=str(exc)
+                )
+                version, done = self._after_conflict(change, notes)
+                if done:
+                    return self._ok(change, version, version, "already up to date", notes)
+                continue
+            except ApiError as exc:
+                self._audit(
+                    change, "patch", version_before=version, outcome="error", error=str(exc)
+                )
+                raise
+            new_version = int(result["version"])
+            self._audit(change, "patch", version_before=version, version_after=new_version)
+            return self._ok(change, version, new_version, "updated", notes)
+        raise _Stop(f"gave up after {self.max_conflict_retries + 1} version conflicts")
+
+    def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool]:
+        """Re-fetch and re-diff after a conflict: (the live version, nothing left to do).
+
+        Stops when a saved plan's action changed in the org since the plan was made.
+        """
+        action_id, _ = _target(change)
+        live = self._canonical(self.api.get_action_full(action_id))
+        version = self._live_version(action_id)
+        if not diff(live, _after(change)):
+            return version, True
+        if content_hash(live) != change.live_hash:
+            changed = ", ".join(f.dotted for f in diff(change.before or {}, live))
+            if self.saved_plan:
+                raise _Stop(
+                    f"changed in the org since the plan was made ({changed}); not "
+                    "overwritten: run plan again and review"
+                )
+            notes.append(f"re-planned after a conflict; also reset {changed}")
+        return version, False
+
+    def _live_version(self, action_id: str) -> int:
+        return int(
+            self.api.get_action(action_id, expand_contract=False, include_config=False)["version"]
+        )
+
+    # -- update through a draft ----------------------------------------------------------
+
+    def _update_by_draft(self, change: Change) -> Outcome:
+        action_id, version = _target(change)
+        after = _after(change)
+        existing = self.api.get_draft_full(action_id)
+        if existing is not None:
+            if diff(self._canonical(existing), after):
+                raise _Stop(
+                    f"{action_id} has an unpublished draft (someone may be editing it in "
+                    "the UI); publish or delete that draft, then apply again"
+                )
+            draft_version = int(existing["version"])  # ours, left by an interrupted run
+        else:
+            draft = self.api.create_draft(action_id)
+            self._audit(change, "draft.create", version_after=draft["version"])
+            patched = self._patch_draft(change, action_id, int(draft["version"]), after)
+            draft_version = int(patched["version"])
+        notes: list[str] = []
+        state = {"current": version}
+
+        def still_as_planned() -> int | None:
+            """Just before publishing: has the published action moved since the plan?
+            Publishing replaces it whole, so a colleague's edit would be lost. The version
+            to publish over, or None when the org already holds the desired content."""
+            current = state["current"] = self._live_version(action_id)
+            if current == version:
+                return current
+            _, done = self._after_conflict(change, notes)  # stops with a saved plan
+            return None if done else current
+
+        try:
+            published = self._publish(
+                change, action_id, draft_version, created=False, guard=still_as_planned
+            )
+        except _Stop:
+            self._discard_draft(change, action_id)
+            raise
+        current = state["current"]
+        if published is None:
+            self._discard_draft(change, action_id)
+            return self._ok(change, current, current, "already up to date", notes)
+        new_version = int(published["version"])
+        return self._ok(change, current, new_version, "updated through a draft", notes)
+
+    def _patch_draft(
+        self, change: Change, action_id: str, draft_version: int, after: Canonical
+    ) -> dict[str, Any]:
+        try:
+            patched = self.api.patch_draft(action_id, draft_patch_body(after, draft_version))
+        except ApiError as exc:
+            self._audit(change, "draft.patch", outcome="error", error=str(exc))
+            self._discard_draft(change, action_id)
+            raise
+        self._audit(
+            change, "draft.patch", version_before=draft_version, version_after=patched["version"]
+        )
+        return patched
+
+    def _publish(
+        self,
+        change: Change,
+        action_id: str,
+        draft_version: int,
+        *,
+        created: bool,
+        guard: Callable[[], int | None] | None = None,
+    ) -> dict[str, Any] | None:
+        """Validate the draft, then publish it; a refused draft is deleted again.
+
+        ``guard`` runs between validation and publishing, to keep the window in which a
+        colleague's edit could be overwritten as short as the API allows. It returns the
+        published version being replaced, or None: then nothing is published (None).
+        """
+        check = self.api.validate_draft(action_id)
+        if not check.get("valid", False):
+            reasons = "; ".join(
+                str(e.get("message", e)) if isinstance(e, dict) else str(e)
+                for e in check.get("errors") or []
+            )
+            self._audit(
+                change, "draft.validate", action_id=action_id, outcome="refused", error=reasons
+            )
+            self._discard_draft(change, action_id)
+            hint = ""
+            if not created and "cannot be changed" in reasons:
+                hint = (
+                    " (this org refuses contract changes: set immutableContracts: true in "
+                    "dactl.yaml, plan again, and apply with --allow-replace)"
+                )
+            raise _Stop(f"the org refused the draft: {reasons or 'no reason given'}{hint}")
+        before = None
+        if guard is not None:
+            before = guard()
+            if before is None:
+                return None
+        try:
+            published = self.api.publish_draft(action_id, draft_version)
+        except ApiError as exc:
+            self._audit(
+                change, "draft.publish", action_id=action_id, outcome="error", error=str(exc)
+            )
+            raise
+        self._audit(
+            change,
+            "draft.publish",
+            action_id=action_id,
+            version_before=before,
+            version_after=published["version"],
+        )
+        return published
+
+    def _discard_draft(self, change: Change, action_id: str) -> None:
+        try:
+            self.api.delete_draft(action_id)
+        except ApiError as exc:
+            self._audit(
+                change, "draft.delete", action_id=action_id, outcome="error", error=str(exc)
+            )
+            return
+        self._audit(change, "draft.delete", action_id=action_id)
+
+    # -- replace and delete --------------------------------------------------------------
+
+    def _replace(self, change: Change) -> Outcome:
+        """Create the new action first; delete the old one only once that succeeded."""
+        old_id, old_version = _target(change)
+        new_id, new_version, note = self._create_action(change, _after(change))
+        self._delete_id(change, old_id, old_version)
+        return Outcome(
+            change.name,
+            "replace",
+            True,
+            f"replaced {old_id} by {new_id} v{new_version}{note}: "
+            "repoint flows that use the old id",
+            old_id,
+            old_version,
+            new_version,
+            new_id,
+        )
+
+    def _delete(self, change: Change) -> Outcome:
+        action_id, version = _target(change)
+        self._delete_id(change, action_id, version)
+        return Outcome(change.name, "delete", True, f"deleted {action_id}", action_id, version)
+
+    def _delete_id(self, change: Change, action_id: str, version: int) -> None:
+        if self.saved_plan:
+            live = self._canonical(self.api.get_action_full(action_id))
+            if content_hash(live) != change.live_hash:
+                changed = ", ".join(f.dotted for f in diff(change.before or {}, live))
+                raise _Stop(
+                    f"{action_id} changed in the org since the plan was made ({changed}); "
+                    "not deleted: run plan again and review"
+                )
+        try:
+            self.api.delete_action(action_id)
+        except ApiError as exc:
+            if exc.status != 404:
+                self._audit(
+                    change,
+                    "delete",
+                    action_id=action_id,
+                    version_before=version,
+                    outcome="error",
+                    error=str(exc),
+                )
+                raise
+        self._audit(change, "delete", action_id=action_id, version_before=version)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _ok(self, change: Change, before: int, after: int, what: str, notes: list[str]) -> Outcome:
+        fields = ", ".join(f.dotted for f in change.fields)
+        extra = "".join(f"; {n}" for n in notes)
+        message = f"{what} {change.action_id} v{before} -> v{after} ({fields}){extra}"
+        return Outcome(change.name, change.kind, True, message, change.action_id, before, after)
+
+    def _canonical(self, action: dict[str, Any]) -> Canonical:
+        return canonical_live(action, self.names_by_id)
+
+    def _integration_type(self, integration_id: str) -> str | None:
+        with self._types_lock:
+            if integration_id not in self._types:
+                integration = self.api.get_integration(integration_id)
+                kind = integration.get("integrationType")
+                self._types[integration_id] = (
+                    str(kind.get("id")) if isinstance(kind, dict) else None
+                )
+            return self._types[integration_id]
+
+    def _audit(self, change: Change, operation: str, **fields: Any) -> None:
+        record: dict[str, Any] = {
+            "action": change.name,
+            "id": fields.pop("action_id", change.action_id),
+            "change": change.kind,
+            "operation": operation,
+            "version_before": fields.pop("version_before", None),
+            "version_after": fields.pop("version_after", None),
+            "fields": [f.dotted for f in change.fields],
+            "outcome": fields.pop("outcome", "ok"),
+        }
+        record.update(fields)
+        self.audit.write(**record)
+
+
+def _after(change: Change) -> Canonical:
+    if change.after is None:
+        raise _Stop("the plan holds no desired content for this change")
+    return change.after
+
+
+def _target(change: Change) -> tuple[str, int]:
+    if change.action_id is None or change.live_version is None:
+        raise _Stop("the plan holds no live id or version for this change")
+    return change.action_id, change.live_version
+
+
+def _outcome_unknown(exc: ApiError) -> bool:
+    """Whether a failed write may still have been carried out (no answer, or a 5xx)."""
+    return exc.status is None or exc.status >= 500

@@ -1,0 +1,99 @@
+"""Drift: how the org differs from git, read off a plan made with prune on (no I/O).
+
+A plan says what apply would do to make the org match git; drift says what happened in
+the org. So an ``update`` or ``replace`` is an action **changed** outside git, a
+``create`` is an action **missing** from the org, and a ``delete`` (with prune on, every
+live in-scope action without a file) is an **unmanaged** action. Field changes are turned
+around to read as the change made in the org: ``before`` is git, ``after`` is the org.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from reconciler.diff import FieldChange
+from reconciler.plan import Change, Plan
+
+DriftStatus = Literal["changed", "missing", "unmanaged"]
+STATUSES: tuple[DriftStatus, ...] = ("changed", "missing", "unmanaged")
+DRIFT_FORMAT_VERSION = 1
+EXIT_NO_DRIFT = 0
+EXIT_DRIFT = 2
+_STATUS_OF_KIND: dict[str, DriftStatus] = {
+    "update": "changed",
+    "replace": "changed",
+    "create": "missing",
+    "delete": "unmanaged",
+}
+
+
+@dataclass(frozen=True)
+class DriftedAction:
+    """One action whose org state differs from git.
+
+    ``fields`` read git -> org. ``action_id`` and ``live_version`` are unset for a missing
+    action; ``source`` (the file) is unset for an unmanaged one.
+    """
+
+    status: DriftStatus
+    name: str
+    action_id: str | None = None
+    live_version: int | None = None
+    fields: tuple[FieldChange, ...] = ()
+    source: str | None = None
+
+    @classmethod
+    def from_change(cls, change: Change) -> DriftedAction:
+        return cls(
+            _STATUS_OF_KIND[change.kind],
+            change.name,
+            change.action_id,
+            change.live_version,
+            tuple(FieldChange(f.path, f.after, f.before) for f in change.fields),
+            change.source,
+        )
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Every drifted action, sorted by status then name; ``in_sync`` names those that match."""
+
+    actions: tuple[DriftedAction, ...]
+    in_sync: tuple[str, ...] = ()
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.actions)
+
+    @property
+    def exit_code(self) -> int:
+        """``dactl drift``'s exit code: 0 no drift, 2 drift (1, an error, is the CLI's)."""
+        return EXIT_DRIFT if self.drifted else EXIT_NO_DRIFT
+
+    def with_status(self, status: DriftStatus) -> tuple[DriftedAction, ...]:
+        return tuple(a for a in self.actions if a.status == status)
+
+    def counts(self) -> dict[str, int]:
+        """Drifted actions per status, every status present."""
+        return {status: len(self.with_status(status)) for status in STATUSES}
+
+    def summary(self) -> str:
+        """``Drift: 1 changed outside git, 0 missing, 2 unmanaged.``"""
+        if not self.drifted:
+            return "No drift: the org matches git."
+        n = self.counts()
+        return (
+            f"Drift: {n['changed']} changed outside git, {n['missing']} missing, "
+            f"{n['unmanaged']} unmanaged."
+        )
+
+
+def drift_report(plan: Plan) -> DriftReport:
+    """The drift a plan shows; make the plan with prune on so unmanaged actions appear."""
+    order = {status: i for i, status in enumerate(STATUSES)}
+    actions = sorted(
+        (DriftedAction.from_change(c) for c in plan.changes),
+        key=lambda a: (order[a.status], a.name),
+    )
+    return DriftReport(tuple(actions), plan.unchanged)

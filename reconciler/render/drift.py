@@ -1,0 +1,184 @@
+"""Render a drift report as terminal text, as a Markdown issue comment, as versioned JSON,
+and as a chat webhook message.
+
+Field values are shown, and credentials redacted, by the plan renderer's helpers; a drift
+field reads git -> org (what was changed outside git).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from reconciler.diff import MISSING, FieldChange
+from reconciler.drift import (
+    DRIFT_FORMAT_VERSION,
+    STATUSES,
+    DriftedAction,
+    DriftReport,
+    DriftStatus,
+)
+from reconciler.render.plan import (
+    MARKDOWN_LIMIT,
+    diff_field,
+    fit_markdown,
+    md_escape,
+    md_field_summary,
+    redact,
+    text_field,
+)
+
+DRIFT_SIDES = ("git", "org")  # what a drift field's before and after are
+_LABEL: dict[DriftStatus, str] = {
+    "changed": "changed outside git",
+    "missing": "missing from the org",
+    "unmanaged": "unmanaged (in the org, not in git)",
+}
+_SYMBOL: dict[DriftStatus, str] = {"changed": "~", "missing": "!", "unmanaged": "?"}
+_COLOR: dict[DriftStatus, str] = {"changed": "yellow", "missing": "red", "unmanaged": "cyan"}
+_EMOJI: dict[DriftStatus, str] = {"changed": "✏️", "missing": "❗", "unmanaged": "❓"}
+_HINT: dict[DriftStatus, str] = {
+    "changed": "`dactl apply` puts git's version back; or copy the org's change into git",
+    "missing": "`dactl apply` creates it again; or remove its file",
+    "unmanaged": "add a file for it (`dactl export`), or remove it in the org",
+}
+_MAX_NAMES = 10  # per status in a webhook message
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def render_text(report: DriftReport, *, color: bool = False) -> str:
+    """The terminal view: one line per drifted action, its fields (git -> org), a summary."""
+
+    def paint(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
+
+    lines: list[str] = []
+    for action in report.actions:
+        head = f"{_SYMBOL[action.status]} {action.status:<9} {action.name!r}"
+        lines.append(paint(head, _COLOR[action.status], bold=True) + _where(action, "  "))
+        if action.source:
+            lines.append(f"      in {action.source}")
+        for field_change in action.fields:
+            lines.extend(text_field(field_change, paint, DRIFT_SIDES))
+    if lines:
+        lines.append("")
+    lines.append(paint(report.summary(), bold=True))
+    if any(a.fields for a in report.actions):
+        lines.append("Changed fields read git → org.")
+    return "\n".join(lines) + "\n"
+
+
+def _where(action: DriftedAction, sep: str) -> str:
+    return f"{sep}{action.action_id} v{action.live_version}" if action.action_id else ""
+
+
+# --- markdown ---------------------------------------------------------------------------
+
+
+def render_markdown(report: DriftReport, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """An issue or comment body: summary first, a table, details folded, under ``limit``."""
+    head = f"### dactl drift\n\n**{report.summary()}**\n"
+    if not report.drifted:
+        return head
+    table = ["| | action | status | live id | fields (git → org) |", "|---|---|---|---|---|"]
+    for action in report.actions:
+        fields = ", ".join(md_field_summary(f) for f in action.fields) or "—"
+        where = f"`{action.action_id}` v{action.live_version}" if action.action_id else "—"
+        table.append(
+            f"| {_EMOJI[action.status]} | {md_escape(action.name)} | "
+            f"{_LABEL[action.status]} | {where} | {fields} |"
+        )
+    hints = [f"- **{status}**: {_HINT[status]}" for status in _present(report)]
+    body = f"{head}\n" + "\n".join(table) + "\n\n" + "\n".join(hints) + "\n"
+    details = [_md_details(a) for a in report.actions if a.fields]
+    note = (
+        "\n_The report is longer than a comment allows; {n} of {total} details are left "
+        "out. Run `dactl drift` for the full report._\n"
+    )
+    return fit_markdown(body, details, note, limit)
+
+
+def _present(report: DriftReport) -> list[DriftStatus]:
+    return [status for status in STATUSES if report.with_status(status)]
+
+
+def _md_details(action: DriftedAction) -> str:
+    summary = f"<b>{md_escape(action.name)}</b> ({_LABEL[action.status]})"
+    lines = [
+        f"<details><summary>{summary}</summary>\n",
+        "`-` is git, `+` is the org.\n",
+        "```diff",
+    ]
+    for f in action.fields:
+        lines.extend(diff_field(f, DRIFT_SIDES))
+    lines.append("```\n</details>\n")
+    return "\n".join(lines) + "\n"
+
+
+# --- json -------------------------------------------------------------------------------
+
+
+def drift_to_dict(report: DriftReport) -> dict[str, Any]:
+    """The versioned JSON report (also the ``drift`` member of a webhook body)."""
+    return {
+        "format_version": DRIFT_FORMAT_VERSION,
+        "drift": report.drifted,
+        "summary": report.summary(),
+        "counts": report.counts(),
+        "in_sync": list(report.in_sync),
+        "actions": [_action_dict(a) for a in report.actions],
+    }
+
+
+def _action_dict(action: DriftedAction) -> dict[str, Any]:
+    return {
+        "name": action.name,
+        "status": action.status,
+        "id": action.action_id,
+        "live_version": action.live_version,
+        "source": action.source,
+        "fields": [_field_dict(f) for f in action.fields],
+    }
+
+
+def _field_dict(change: FieldChange) -> dict[str, Any]:
+    """``before`` is git, ``after`` the org; an absent side is null with ``*_present`` false."""
+    return {
+        "path": list(change.path),
+        "before": None if change.before is MISSING else redact(change.path, change.before),
+        "after": None if change.after is MISSING else redact(change.path, change.after),
+        "before_present": change.before is not MISSING,
+        "after_present": change.after is not MISSING,
+    }
+
+
+def render_json(report: DriftReport) -> str:
+    return json.dumps(drift_to_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- webhook ----------------------------------------------------------------------------
+
+
+def webhook_text(report: DriftReport) -> str:
+    """One paragraph naming the drifted actions, for Slack or Teams (``text`` field)."""
+    parts = []
+    for status in STATUSES:
+        names = [a.name for a in report.with_status(status)]
+        n = len(names)
+        shown = ", ".join(names[:_MAX_NAMES])
+        if len(names) > _MAX_NAMES:
+            shown += f" and {len(names) - _MAX_NAMES} more"
+        label = "changed outside git" if status == "changed" else status
+        parts.append(f"{n} {label}" + (f" ({shown})" if names else ""))
+    text = "dactl drift: the org differs from git: " + "; ".join(parts) + "."
+    # Slack reads & < > as markup; names must not become links or mentions.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def webhook_body(report: DriftReport) -> dict[str, Any]:
+    """``{"text": <summary paragraph>, "drift": <the JSON report>}``."""
+    return {"text": webhook_text(report), "drift": drift_to_dict(report)}

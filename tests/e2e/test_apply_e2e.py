@@ -1,0 +1,362 @@
+"""``dactl apply`` end to end: the real CLI against a real sandbox server."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.errors import ApiError
+from reconciler.genesys import ActionsApi
+from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.process import SandboxServer
+from tests.e2e.conftest import Cli, edit_in_org, requests_by_route, seed_actions
+
+pytestmark = pytest.mark.e2e
+
+QUEUE_FILE = "get-queue-waiting-count.yaml"
+QUEUE = "Get Queue Waiting Count"
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+def writes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """API write requests between two stats snapshots (the token request excluded)."""
+    return {
+        route: n
+        for route, n in requests_by_route(before, after).items()
+        if route.startswith(WRITES) and "/api/v2/" in route
+    }
+
+
+def edit(cli: Cli, name: str, old: str, new: str) -> None:
+    path = cli.cwd / "actions" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def audit(cli: Cli) -> list[dict[str, Any]]:
+    path = cli.cwd / ".dactl" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def live_of(cli: Cli, action_id: str) -> dict[str, Any]:
+    with cli.api() as client:
+        return ActionsApi(client).get_action_full(action_id)
+
+
+def patch_in_org(cli: Cli, action_id: str, **config: Any) -> int:
+    """Edit an action through the API, as a colleague in the UI would; its new version."""
+    with cli.api() as client:
+        return edit_in_org(ActionsApi(client), action_id, **config)
+
+
+def test_apply_creates_everything_then_plan_shows_no_change(cli: Cli) -> None:
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply complete: 10 created, 0 updated, 0 replaced, 0 deleted." in result.stdout
+    assert len(re.findall(r"^ +\+ create '.+': created custom_-_", result.stdout, re.M)) == 10
+    records = audit(cli)
+    assert [(r["operation"], r["outcome"]) for r in records] == [("create", "ok")] * 10
+    assert {r["action"] for r in records} == {
+        name for name in re.findall(r"'(.+)': created", result.stdout)
+    }
+    plan = cli.run("plan", "actions", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    again = cli.run("apply", "actions", "--auto-approve")
+    assert again.returncode == 0 and "No changes." in again.stdout
+
+
+def test_without_a_terminal_apply_needs_auto_approve_and_writes_nothing(cli: Cli) -> None:
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "actions")
+    assert result.returncode == 1
+    assert "pass --auto-approve, or apply a plan file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert writes(before, cli.sandbox.stats()) == {}
+
+
+def test_a_timeout_edit_is_one_versioned_patch(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"updated {ids[QUEUE]} v1 -> v2 (timeoutSeconds)" in result.stdout
+    assert writes(before, cli.sandbox.stats()) == {
+        "PATCH /api/v2/integrations/actions/{actionId}": 1
+    }
+    assert live_of(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 5
+    (record,) = audit(cli)
+    assert record["action"] == QUEUE and record["fields"] == ["timeoutSeconds"]
+    assert (record["version_before"], record["version_after"]) == (1, 2)
+    assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
+
+
+def test_a_contract_change_goes_through_a_draft_on_the_same_id(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"updated through a draft {ids[QUEUE]} v1 -> v2" in result.stdout
+    assert writes(before, cli.sandbox.stats()) == {
+        "POST /api/v2/integrations/actions/{actionId}/draft": 1,
+        "PATCH /api/v2/integrations/actions/{actionId}/draft": 1,
+        "POST /api/v2/integrations/actions/{actionId}/draft/publish": 1,
+    }
+    live = live_of(cli, ids[QUEUE])
+    assert live["contract"]["output"]["successSchema"]["properties"]["waiting"] == {
+        "type": "number"
+    }
+    assert [r["operation"] for r in audit(cli)] == ["draft.create", "draft.patch", "draft.publish"]
+    assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
+
+
+def test_an_org_that_refuses_contract_changes(workdir: Path) -> None:
+    """The draft is refused at validation, deleted again, and the error says what to do;
+    with ``immutableContracts: true`` the change is a replace that needs --allow-replace."""
+    with SandboxServer(SandboxConfig(immutable_contracts=True)) as server:
+        cli = Cli(server, workdir)
+        ids = seed_actions(cli, cli.cwd / "actions")
+        edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
+        result = cli.run("apply", "actions", "--auto-approve")
+        assert result.returncode == 1
+        assert f"~ update '{QUEUE}': FAILED: the org refused the draft" in result.stdout
+        assert "set immutableContracts: true in dactl.yaml" in result.stdout
+        assert "Apply failed for 1 of 1 changes" in result.stdout
+        with cli.api() as client:
+            assert ActionsApi(client).get_draft(ids[QUEUE]) is None  # cleaned up
+        assert live_of(cli, ids[QUEUE])["version"] == 1
+
+        project = cli.cwd / "actions" / "dactl.yaml"
+        project.write_text(project.read_text() + "immutableContracts: true\n")
+        before = server.stats()
+        refused = cli.run("apply", "actions", "--auto-approve")
+        assert refused.returncode == 1
+        assert "replaces 1 action(s) (Get Queue Waiting Count)" in refused.stderr
+        assert "--allow-replace" in refused.stderr
+        assert writes(before, server.stats()) == {}
+
+        replaced = cli.run("apply", "actions", "--auto-approve", "--allow-replace")
+        assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+        new_id = re.search(rf"replaced {ids[QUEUE]} by (custom_-_[0-9a-f-]+) v1", replaced.stdout)
+        assert new_id, replaced.stdout
+        assert "repoint flows that use the old id" in replaced.stdout
+        with cli.api() as client, pytest.raises(ApiError) as gone:
+            ActionsApi(client).get_action(ids[QUEUE])
+        assert gone.value.status == 404
+        assert [r["operation"] for r in audit(cli)][-2:] == ["create", "delete"]
+        assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
+
+
+def test_a_saved_plan_is_applied_as_reviewed(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    planned = cli.run("plan", "actions", "--out", "plan.json")
+    assert planned.returncode == 0, planned.stderr
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"updated {ids[QUEUE]} v1 -> v2 (timeoutSeconds)" in result.stdout
+    again = cli.run("apply", "plan.json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"Note: '{QUEUE}': already up to date" in again.stdout
+
+
+def test_a_saved_plan_is_stale_when_the_org_changed_and_nothing_is_written(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    patch_in_org(cli, ids[QUEUE], timeoutSeconds=7)  # a colleague, after the review
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 1
+    assert "stale plan" in result.stderr
+    assert f"'{QUEUE}' changed in the org since the plan was made (timeoutSeconds)" in (
+        result.stderr
+    )
+    assert writes(before, cli.sandbox.stats()) == {}
+    assert live_of(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 7  # not overwritten
+
+
+def test_a_version_bump_alone_is_not_staleness(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    assert patch_in_org(cli, ids[QUEUE]) == 2  # same content, new version
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"updated {ids[QUEUE]} v2 -> v3 (timeoutSeconds)" in result.stdout
+
+
+def test_a_saved_plan_is_stale_when_the_files_changed(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 5", "timeoutSeconds: 6")
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 1
+    assert "stale plan: the action files changed since the plan was made" in result.stderr
+
+
+def test_a_conflict_on_a_write_is_re_fetched_and_retried(cli: Cli) -> None:
+    """A 409 whose re-fetch shows the content the plan saw is retried with the new version."""
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", status=409)
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [(r["operation"], r["outcome"]) for r in audit(cli)] == [
+        ("patch", "conflict"),
+        ("patch", "ok"),
+    ]
+    assert live_of(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 5
+
+
+def test_a_lost_patch_response_is_safe(cli: Cli) -> None:
+    """The PATCH is carried out but its response is lost: the retry meets a 409, and the
+    re-fetch shows the change is already there."""
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", drop_after_write=True)
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"already up to date {ids[QUEUE]} v2 -> v2" in result.stdout
+    assert live_of(cli, ids[QUEUE])["version"] == 2  # written once
+
+
+def test_a_lost_create_response_is_looked_up_by_name_not_sent_twice(cli: Cli) -> None:
+    cli.sandbox.inject_fault(path=r"/actions$", method="POST", drop_after_write=True)
+    result = cli.run("apply", "actions", "--auto-approve", "--target", QUEUE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(the response was lost; found)" in result.stdout
+    with cli.api() as client:
+        named = [a for a in ActionsApi(client).iter_actions() if a["name"] == QUEUE]
+    assert len(named) == 1
+
+
+def test_safety_thresholds_stop_apply_unless_forced(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    files = sorted(p.name for p in (cli.cwd / "actions").glob("*.yaml") if p.name != "dactl.yaml")
+    edited = []
+    for name in files:
+        text = (cli.cwd / "actions" / name).read_text()
+        found = re.search(r"\ntimeoutSeconds: (\d+)\n", text)
+        if found and len(edited) < 4:
+            edit(cli, name, found.group(0), "\ntimeoutSeconds: 29\n")
+            edited.append(name)
+    assert len(edited) == 4  # 40% of 10 is over maxUpdatePercent 30
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 1
+    assert "over the project's safety thresholds" in result.stderr
+    assert "--force" in result.stderr
+    assert writes(before, cli.sandbox.stats()) == {}
+    forced = cli.run("apply", "actions", "--auto-approve", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "Apply complete: 0 created, 4 updated" in forced.stdout
+    assert ids  # seeded
+
+
+def test_prune_deletes_unmanaged_actions_in_scope_only(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    (cli.cwd / "actions" / QUEUE_FILE).unlink()
+    before = cli.sandbox.stats()
+    kept = cli.run("apply", "actions", "--auto-approve")
+    assert kept.returncode == 0 and "No changes." in kept.stdout  # prune is off
+    assert writes(before, cli.sandbox.stats()) == {}
+    pruned = cli.run("apply", "actions", "--auto-approve", "--prune")
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert f"- delete '{QUEUE}': deleted {ids[QUEUE]}" in pruned.stdout
+    assert "Apply complete: 0 created, 0 updated, 0 replaced, 1 deleted." in pruned.stdout
+    with cli.api() as client:
+        left = {a["id"] for a in ActionsApi(client).iter_actions(include_config=False)}
+    assert ids[QUEUE] not in left
+    assert {i for n, i in ids.items() if n != QUEUE} <= left
+    assert any(i.startswith("static") for i in left)  # built-ins are never touched
+
+
+def test_no_secret_reaches_output_or_audit(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    secret = "Bearer sk_live_0123456789abcdef"
+    edit(
+        cli,
+        "get-order-status.yaml",
+        "request:\n",
+        f"request:\n  headers:\n    Authorization: {secret}\n",
+    )
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = (cli.cwd / ".dactl" / "audit.jsonl").read_text()
+    for text in (result.stdout, result.stderr, log):
+        assert "sk_live_0123456789abcdef" not in text
+        assert cli.sandbox.client_secret not in text
+    assert 'request.headers.Authorization: <absent> → "(sensitive value)"' in result.stdout
+    (record,) = audit(cli)
+    assert record["fields"] == ["request.headers.Authorization"]
+
+
+def run_on_a_terminal(cli: Cli, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with a terminal as stdin, typing ``answer`` at the prompt."""
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answer.encode() + b"\n")
+        return subprocess.run(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=cli.cwd,
+            env=cli.env(),
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("yes", True), ("y", False), ("no", False)])
+def test_on_a_terminal_apply_shows_the_plan_and_asks(cli: Cli, answer: str, applied: bool) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    before = cli.sandbox.stats()
+    result = run_on_a_terminal(cli, answer, "apply", "actions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert out.index("timeoutSeconds: 10 → 5") < out.index("Apply these changes?")
+    if applied:
+        assert "Apply complete: 0 created, 1 updated" in out
+        assert writes(before, cli.sandbox.stats()) == {
+            "PATCH /api/v2/integrations/actions/{actionId}": 1
+        }
+    else:
+        assert "Apply cancelled; nothing was changed." in out
+        assert writes(before, cli.sandbox.stats()) == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "plan.json: not a saved plan (invalid JSON"),
+        ("[]", "plan.json: not a saved plan (no format_version)"),
+        ('{"format_version": 99}', "plan.json: plan format 99 is not supported"),
+        ('{"format_version": 1, "changes": []}', "plan.json: damaged saved plan"),
+    ],
+)
+def test_a_bad_plan_file_is_one_line_exit_1(cli: Cli, content: str, message: str) -> None:
+    (cli.cwd / "plan.json").write_text(content, encoding="utf-8")
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: " + message), result.stderr
+    assert "Traceback" not in result.stderr
+    assert requests_by_route(before, cli.sandbox.stats()) == {}
