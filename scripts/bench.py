@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import statistics
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from reconciler.diff import canonical_desired
-from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
-from reconciler.genesys.bodies import post_body
 from reconciler.orchestrator import Connection, Orchestrator
 from reconciler.sandbox.process import SandboxServer
-from reconciler.sandbox.seed import GENESYS_CLOUD_INTEGRATION_ID
 from reconciler.validate import validate_tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,27 +73,14 @@ def bench_validate(count: int, repeats: int = 3) -> dict[str, float]:
     return {"median_s": statistics.median(times), "peak_mib": peak / 2**20}
 
 
-def bench_plan(count: int) -> list[str]:
-    """Cold and warm ``plan`` of ``count`` actions against an in-thread sandbox."""
+def bench_pipeline(count: int) -> list[str]:
+    """Apply ``count`` creates to an empty in-thread sandbox, plan cold and warm, then
+    apply a timeout change to every action (one PATCH each)."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp, SandboxServer() as sandbox:
         root = Path(tmp) / "tree"
         root.mkdir()
         make_tree(root, count)
-        settings = ConnectionSettings.resolve(
-            api_url=sandbox.base_url,
-            client_id=sandbox.client_id,
-            client_secret=sandbox.client_secret,
-            env={},
-        )
-        report = validate_tree(root)
-        with GenesysClient(settings) as client:
-            api = ActionsApi(client)
-            for spec in report.actions:
-                canonical = canonical_desired(
-                    spec, GENESYS_CLOUD_INTEGRATION_ID, "Genesys Cloud Data Actions"
-                )
-                api.create_action(post_body(canonical))
         os.environ.update(
             GENESYSCLOUD_OAUTHCLIENT_ID=sandbox.client_id,
             GENESYSCLOUD_OAUTHCLIENT_SECRET=sandbox.client_secret,
@@ -104,17 +88,45 @@ def bench_plan(count: int) -> list[str]:
         orchestrator = Orchestrator(
             root, Connection(api_url=sandbox.base_url), cache_dir=Path(tmp) / "cache"
         )
+        audit = Path(tmp) / "audit.jsonl"
+
+        def row(label: str, elapsed: float, requests: int) -> None:
+            rows.append(
+                f"| {label} | {elapsed:.2f} s | {1000 * elapsed / count:.2f} ms "
+                f"| {requests} requests |"
+            )
+            print(rows[-1], flush=True)
+
+        def apply(label: str, expected: str) -> None:
+            before = _requests(sandbox)
+            start = time.perf_counter()
+            result = orchestrator.apply(force=True, audit_path=audit)
+            elapsed = time.perf_counter() - start
+            assert not result.failed and len(result.outcomes) == count, result.failed[:3]
+            assert all(o.kind == expected for o in result.outcomes)
+            row(label, elapsed, _requests(sandbox) - before)
+
+        apply(f"apply, {count} creates, empty org", "create")
         for label in ("cold", "warm"):
             start = time.perf_counter()
             result = orchestrator.plan()
             elapsed = time.perf_counter() - start
             assert result.plan.empty, result.plan.summary()
-            rows.append(
-                f"| plan, {count} actions, {label} cache | {elapsed:.2f} s "
-                f"| {1000 * elapsed / count:.2f} ms | {result.requests} requests |"
+            row(f"plan, {count} actions, {label} cache", elapsed, result.requests)
+        for path in root.glob("*.yaml"):  # every timeout t in 1..60 becomes t % 60 + 1
+            text = re.sub(
+                r"timeoutSeconds: (\d+)",
+                lambda m: f"timeoutSeconds: {int(m.group(1)) % 60 + 1}",
+                path.read_text(encoding="utf-8"),
             )
-            print(rows[-1], flush=True)
+            path.write_text(text, encoding="utf-8")
+        apply(f"apply, {count} timeout updates (warm cache)", "update")
     return rows
+
+
+def _requests(sandbox: SandboxServer) -> int:
+    """Every API request the sandbox has served (its own control endpoints excluded)."""
+    return sum(n for route, n in sandbox.stats()["requests"].items() if "/sandbox/" not in route)
 
 
 def main() -> None:
@@ -126,7 +138,7 @@ def main() -> None:
             f"| {1000 * result['median_s'] / count:.2f} ms | {result['peak_mib']:.1f} MiB |"
         )
         print(rows[-1])
-    plan_rows = bench_plan(500)
+    plan_rows = bench_pipeline(500)
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(
         "# Benchmarks\n\n"
@@ -137,9 +149,12 @@ def main() -> None:
         "| benchmark | time | per action | peak memory |\n|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n\n"
-        "Plan against the sandbox (in-thread server on loopback, no added latency); requests "
-        "include the token request. Cold: listing pages + integrations + 3 per action. "
-        "Warm: listing pages only.\n\n"
+        "Apply and plan against the sandbox (in-thread server on loopback, no added "
+        "latency), in this order on one org; requests include the token request. Apply "
+        "of creates: its plan (listing, integrations) + 1 integration-type lookup + 1 POST "
+        "per action. Cold plan: listing pages + 3 per action (the integrations are already "
+        "cached by the apply). Warm plan: listing pages only. Apply of updates: its warm "
+        "plan + 1 PATCH per action.\n\n"
         "| benchmark | time | per action | requests |\n|---|---|---|---|\n"
         + "\n".join(plan_rows)
         + "\n",
