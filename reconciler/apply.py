@@ -175,7 +175,11 @@ class Applier:
         """Function actions cannot be created published: draft-only create, then publish."""
         draft = self.api.create_draft_only(body)
         self._audit(change, "draft.create", action_id=draft["id"], version_after=draft["version"])
-        published = self._publish(change, str(draft["id"]), int(draft["version"]), created=True)
+        try:
+            published = self._publish(change, str(draft["id"]), int(draft["version"]), created=True)
+        except _Stop:
+            self._discard_draft(change, str(draft["id"]))  # a draft-only action goes with it
+            raise
         assert published is not None  # no guard, so always published
         return str(draft["id"]), int(published["version"]), " (through a draft)"
 
@@ -227,8 +231,8 @@ class Applier:
         Stops when a saved plan's action changed in the org since the plan was made.
         """
         action_id, _ = _target(change)
-        live = self._canonical(self.api.get_action_full(action_id))
-        version = self._live_version(action_id)
+        full = self.api.get_action_full(action_id)
+        live, version = self._canonical(full), int(full["version"])
         if not diff(live, _after(change)):
             return version, True
         if content_hash(live) != change.live_hash:
@@ -314,7 +318,8 @@ class Applier:
         created: bool,
         guard: Callable[[], int | None] | None = None,
     ) -> dict[str, Any] | None:
-        """Validate the draft, then publish it; a refused draft is deleted again.
+        """Validate the draft, then publish it. A refusal is a ``_Stop``; the caller deletes
+        the draft.
 
         ``guard`` runs between validation and publishing, to keep the window in which a
         colleague's edit could be overwritten as short as the API allows. It returns the
@@ -329,7 +334,6 @@ class Applier:
             self._audit(
                 change, "draft.validate", action_id=action_id, outcome="refused", error=reasons
             )
-            self._discard_draft(change, action_id)
             hint = ""
             if not created and "cannot be changed" in reasons:
                 hint = (

@@ -134,6 +134,12 @@ def test_an_org_that_refuses_contract_changes(workdir: Path) -> None:
         assert "Apply failed for 1 of 1 changes" in result.stdout
         with cli.api() as client:
             assert ActionsApi(client).get_draft(ids[QUEUE]) is None  # cleaned up
+        assert [(r["operation"], r["outcome"]) for r in audit(cli)] == [
+            ("draft.create", "ok"),
+            ("draft.patch", "ok"),
+            ("draft.validate", "refused"),
+            ("draft.delete", "ok"),
+        ]
         assert live_of(cli, ids[QUEUE])["version"] == 1
 
         project = cli.cwd / "actions" / "dactl.yaml"
