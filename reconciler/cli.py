@@ -35,6 +35,13 @@ def handle_errors(func: F) -> F:
         except DactlError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo(
+                "\nInterrupted. Writes already sent are in the audit log; run plan to see "
+                "where the org stands.",
+                err=True,
+            )
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 

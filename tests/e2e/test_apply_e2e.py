@@ -6,8 +6,10 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -366,3 +368,31 @@ def test_a_bad_plan_file_is_one_line_exit_1(cli: Cli, content: str, message: str
     assert result.stderr.startswith("Error: " + message), result.stderr
     assert "Traceback" not in result.stderr
     assert requests_by_route(before, cli.sandbox.stats()) == {}
+
+
+def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
+    """Ctrl-C while writes are in flight: in-flight writes finish, the rest are not sent,
+    and the user gets one message and exit 130."""
+    cli.sandbox.inject_fault(path=r"/actions$", method="POST", delay_ms=3000, count=100)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "actions", "--auto-approve"],
+        cwd=cli.cwd,
+        env=cli.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(
+            r["request"] == "POST /api/v2/integrations/actions" for r in cli.sandbox.requests()
+        ):
+            assert time.monotonic() < deadline, "no create was sent"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert "Interrupted. Writes already sent are in the audit log" in err
