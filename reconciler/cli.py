@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -221,12 +222,22 @@ class _progress:
     def __init__(self, orchestrator: Any) -> None:
         self.orchestrator = orchestrator
         self.bar: Any = None
+        self.lock = threading.Lock()  # fetches report progress from several threads
 
     def __enter__(self) -> _progress:
         if sys.stderr.isatty():
             self.orchestrator.on_total = self._start
-            self.orchestrator.on_progress = lambda n: self.bar.update(n) if self.bar else None
+            self.orchestrator.on_progress = self._advance
         return self
+
+    def _advance(self, n: int) -> None:
+        with self.lock:
+            if self.bar is None:
+                return
+            self.bar.update(n)
+            done = self.bar.pos >= self.bar.length
+        if done:  # end the line before anything else prints
+            self.__exit__()
 
     def _start(self, total: int) -> None:
         if total:
@@ -236,8 +247,10 @@ class _progress:
             self.bar.__enter__()
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+        with self.lock:
+            bar, self.bar = self.bar, None
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command()
