@@ -344,4 +344,52 @@ def apply(
         sys.exit(1)
 
 
+@main.command()
+@click.option(
+    "--out",
+    "out",
+    default="actions",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the action files (and dactl.yaml) into.",
+)
+@click.option(
+    "--integration",
+    "integrations",
+    multiple=True,
+    metavar="NAME",
+    help="Export the actions of this integration (repeatable). Default: the scope of "
+    "DIR/dactl.yaml, else every integration with data actions.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Export into a directory that already holds action files: a file whose action "
+    "differs from the org is rewritten in place, new actions get new files, no file is deleted.",
+)
+@connection_options
+@handle_errors
+def export(
+    out: Path,
+    integrations: tuple[str, ...],
+    force: bool,
+    refresh: bool,
+    api_url: str | None,
+    region: str | None,
+    concurrency: int,
+) -> None:
+    """Write the live actions of the org as YAML files into DIR (default: actions/), one
+    file per action. Static and custom-auth actions are never exported."""
+    from reconciler.orchestrator import Connection, Orchestrator
+
+    orchestrator = Orchestrator(out, Connection(api_url, region, concurrency), refresh=refresh)
+    with _progress(orchestrator):
+        result = orchestrator.export(integrations=integrations, force=force)
+    for line in result.file_lines():
+        click.echo(line)
+    click.echo(result.summary())
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
 main.add_command(sandbox)

@@ -14,6 +14,7 @@ from reconciler.apply import Applier, AuditLog, Outcome
 from reconciler.config.model import ProjectSpec
 from reconciler.diff import diff
 from reconciler.errors import StalePlanError, UnsafePlanError, ValidationError
+from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
@@ -140,16 +141,11 @@ class Orchestrator:
         targets: list[str] | None,
         prune: bool | None,
     ) -> PlanResult:
-        cache = None
-        if self.cache_dir is not None and not self.refresh:
-            cache = LiveCache(self.cache_dir, org)
-        elif self.cache_dir is not None:
-            cache = _WriteOnlyCache(self.cache_dir, org)
         live = fetch_live(
             api,
             scope=report.project.integrations,
             needed_integrations={a.integration for a in report.actions if a.integration},
-            cache=cache,
+            cache=self._cache(org),
             progress_total=self.on_total,
             progress=self.on_progress,
         )
@@ -163,6 +159,39 @@ class Orchestrator:
             safety=project_safety(report.project),
         )
         return PlanResult(plan, report, live, api.client.requests_sent)
+
+    def export(self, *, integrations: tuple[str, ...] = (), force: bool = False) -> ExportResult:
+        """Write the live actions into ``directory``: those of ``integrations``, else of
+        the scope of the directory's ``dactl.yaml``, else of every integration.
+
+        Costs what a plan of the same scope costs (same listing, same cache). Refused
+        before any request when the directory holds action files and not ``force``.
+        """
+        target = prepare_export(self.directory, force=force)
+        scope = list(dict.fromkeys(integrations)) or list(target.report.project.integrations)
+        if integrations:
+            scope_from = "from --integration"
+        elif target.project_file is not None and scope:
+            scope_from = f"from the scope of {target.project_file}"
+        else:
+            scope_from = None
+        with self.session(target.report) as (api, org):
+            live = fetch_live(
+                api,
+                scope=scope,
+                cache=self._cache(org),
+                progress_total=self.on_total,
+                progress=self.on_progress,
+            )
+        return write_export(target, live, scope=scope, scope_from=scope_from)
+
+    def _cache(self, org: str) -> LiveCache | None:
+        """The live cache of ``org``; with ``refresh``, one that is only written."""
+        if self.cache_dir is None:
+            return None
+        if self.refresh:
+            return _WriteOnlyCache(self.cache_dir, org)
+        return LiveCache(self.cache_dir, org)
 
 
 @dataclass

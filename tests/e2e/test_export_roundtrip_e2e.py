@@ -1,5 +1,6 @@
 """DESIGN rule 6 on real data: every corpus action, loaded into a real sandbox and exported
-to YAML, plans as "No changes" through the real CLI; an edit to an exported file does not.
+by `dactl export`, plans as "No changes" through the real CLI; an edit to an exported file
+does not.
 
 One sandbox and one export serve the whole module (loading the corpus is the slow part);
 tests that edit files work on a copy.
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from reconciler.export import action_to_yaml, dump_yaml, file_name_for
 from reconciler.genesys import ActionsApi
 from reconciler.live import UNMANAGEABLE_PREFIXES
 from reconciler.sandbox.config import SandboxConfig
@@ -74,10 +75,8 @@ def load_corpus(api: ActionsApi, corpus: Path, export: Export) -> list[str]:
 
 
 def export_corpus(cli: Cli, corpus: Path, root: Path) -> Export:
-    """Load the corpus, then write each live action as one YAML file, plus ``dactl.yaml``."""
+    """Load the corpus, then export the org with the real ``dactl export`` command."""
     export = Export(root / "exported")
-    export.directory.mkdir()
-    scope: set[str] = set()
     with cli.api() as client:
         api = ActionsApi(client)
         created = load_corpus(api, corpus, export)
@@ -86,15 +85,20 @@ def export_corpus(cli: Cli, corpus: Path, root: Path) -> Export:
         for action_id in created:
             assert not action_id.startswith(UNMANAGEABLE_PREFIXES)
             live = api.get_action_full(action_id)
-            integration = export.integrations[live["integrationId"]]
-            scope.add(integration)
-            taken = {p.name for p in export.files.values()}
-            path = export.directory / file_name_for(live["name"], taken)
-            path.write_text(action_to_yaml(live, integration), encoding="utf-8")
-            export.files[live["name"]] = path
             export.live[live["name"]] = live
-    project = {"apiUrl": cli.sandbox.base_url, "scope": {"integrations": sorted(scope)}}
-    (export.directory / "dactl.yaml").write_text(dump_yaml(project), encoding="utf-8")
+    result = cli.run("export", "--out", str(export.directory))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    scope = sorted({export.integrations[live["integrationId"]] for live in export.live.values()})
+    n = len(export.live)
+    assert result.stdout == (
+        f"Exported {n} actions from {len(scope)} integrations to {export.directory}/ "
+        f"({n} new, 0 updated, 0 unchanged).\n"
+    )
+    for path in sorted(export.directory.glob("*.yaml")):
+        if path.name != "dactl.yaml":
+            export.files[yaml.safe_load(path.read_text(encoding="utf-8"))["name"]] = path
+    project = yaml.safe_load((export.directory / "dactl.yaml").read_text(encoding="utf-8"))
+    assert project == {"scope": {"integrations": scope}}  # no apiUrl: the env names the org
     return export
 
 
@@ -111,7 +115,7 @@ def test_every_loadable_corpus_action_is_exported(exported: tuple[Cli, Export]) 
     _, export = exported
     assert set(export.skipped) <= {SKIP_SAME_NAME, *(SKIP_KIND.format(k) for k in NEVER_MANAGED)}
     assert len(export.live) + export.skipped.total() == export.corpus_files, export.skipped
-    assert len(export.files) == len(export.live)
+    assert set(export.files) == set(export.live)
     assert len(export.files) >= MIN_EXPORTED, (len(export.files), export.skipped)
 
 

@@ -1,0 +1,304 @@
+"""``dactl export``: the live actions of an org as a desired-state tree (DESIGN rule 6).
+
+Two steps around the fetch that ``Orchestrator.export`` makes: ``prepare_export`` reads the
+target directory (no network) and refuses one that already holds action files unless
+``force``; ``write_export`` turns the fetched live state into files. Every check (unknown
+integration, two live actions with one name, ...) happens before the first write, and no
+file is ever deleted: with ``force`` an existing file holding an exported action is
+rewritten in place, or left as it is when it already matches the org.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from reconciler.config.loader import LoadedTree, discover, display_path
+from reconciler.config.model import ActionSpec, ProjectSpec
+from reconciler.diagnostics import Mark, Problem, error
+from reconciler.errors import ConfigError, DactlError, ValidationError
+from reconciler.export import action_to_yaml, dump_yaml, file_name_for
+from reconciler.fsutil import atomic_write_text
+from reconciler.live import LiveState
+from reconciler.plan import LiveAction, PlanError, build_plan
+from reconciler.validate import ValidationReport, validate_tree
+
+PROJECT_FILE = "dactl.yaml"
+SCHEMA_DIR = "schemas"
+
+Status = Literal["new", "updated", "unchanged"]
+
+
+class ExportError(DactlError):
+    """The export was refused; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExistingFile:
+    """An action file already in the target directory; ``spec`` when the tree is valid."""
+
+    path: Path
+    spec: ActionSpec | None = None
+
+
+@dataclass
+class ExportTarget:
+    """The directory to export into, as read before any request."""
+
+    directory: Path
+    report: ValidationReport  # its project file (scope, connection fallbacks) and files
+    project_file: Path | None = None
+    had_actions: bool = False  # the directory already held action files (``--force``)
+    existing: dict[str, ExistingFile] = field(default_factory=dict)  # action name -> file
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One exported action and what happened to its file."""
+
+    name: str
+    path: Path
+    status: Status
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    directory: Path
+    integrations: tuple[str, ...]
+    files: list[ExportedFile] = field(default_factory=list)
+    project_file: Path | None = None  # the dactl.yaml written, when there was none
+    merged: bool = False  # the directory already held action files
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def summary(self) -> str:
+        """``Exported 12 actions from 2 integrations to actions/ (12 new, 0 updated, ...).``"""
+        n, k = len(self.files), len(self.integrations)
+        return (
+            f"Exported {n} action{'' if n == 1 else 's'} from {k} "
+            f"integration{'' if k == 1 else 's'} to {dir_label(self.directory)} "
+            f"({self.count('new')} new, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged)."
+        )
+
+    def file_lines(self) -> list[str]:
+        """One line per file written into a directory that already held action files."""
+        if not self.merged:
+            return []
+        return [
+            f"{f.status:<8} {f.path}  ({f.name})" for f in self.files if f.status != "unchanged"
+        ]
+
+
+def dir_label(directory: Path) -> str:
+    """A directory as the user gave it, with a trailing slash: ``actions/``."""
+    text = str(directory)
+    return text if text.endswith(("/", os.sep)) else text + "/"
+
+
+def prepare_export(directory: Path, *, force: bool) -> ExportTarget:
+    """Read the target directory: its project file and, with ``force``, which action each
+    existing file holds. Refuses (``ExportError``) a directory holding action files without
+    ``force``, and (``ValidationError``) an invalid project file or an unreadable action
+    file, whose action could otherwise end up in two files."""
+    empty = ValidationReport(tree=LoadedTree(root=directory, project=None), project=ProjectSpec())
+    if not directory.exists():
+        return ExportTarget(directory, empty)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a directory; --out needs a directory")
+    project_path, action_paths = discover(directory)
+    if action_paths and not force:
+        raise ExportError(
+            f"{dir_label(directory)} already holds action files; export with --force to "
+            "update them in place (no file is deleted), or export to an empty directory"
+        )
+    report = validate_tree(directory)
+    _check_project_file(report, project_path)
+    target = ExportTarget(directory, report, project_path, had_actions=bool(action_paths))
+    if action_paths:
+        target.existing = _existing_files(report, action_paths)
+    return target
+
+
+def _check_project_file(report: ValidationReport, project_path: Path | None) -> None:
+    if project_path is None:
+        return
+    shown = display_path(project_path)
+    problems = [p for p in report.errors if p.mark.file == shown]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _existing_files(report: ValidationReport, paths: list[Path]) -> dict[str, ExistingFile]:
+    loaded = {doc.path: doc for doc in report.tree.actions}
+    unreadable = {display_path(p) for p in paths if p not in loaded}
+    if unreadable:
+        # Which action such a file holds is unknown: exporting could put it in two files.
+        problems: list[Problem] = [p for p in report.errors if p.mark.file in unreadable]
+        raise ValidationError(problems or [_unreadable(sorted(unreadable))])
+    specs = {spec.source: spec for spec in report.actions}
+    by_name: dict[str, list[ExistingFile]] = {}
+    for doc in report.tree.actions:
+        name = doc.doc.data.get("name") if isinstance(doc.doc.data, dict) else None
+        if isinstance(name, str):
+            by_name.setdefault(name, []).append(ExistingFile(doc.path, specs.get(doc.display)))
+    existing: dict[str, ExistingFile] = {}
+    for name, files in by_name.items():
+        if len(files) > 1:
+            shown = ", ".join(display_path(f.path) for f in files)
+            raise ExportError(
+                f"action {name!r} is defined in several files ({shown}); keep one, then export"
+            )
+        existing[name] = files[0]
+    return existing
+
+
+def _unreadable(files: list[str]) -> Problem:
+    return error(Mark(files[0], 1, 1), "cannot be read as an action file", rule="yaml")
+
+
+def write_export(
+    target: ExportTarget,
+    live: LiveState,
+    *,
+    scope: Sequence[str],
+    scope_from: str | None = None,
+) -> ExportResult:
+    """Write every live action of ``live`` (fetched for ``scope``; empty = every
+    integration) into the target directory, and ``dactl.yaml`` when there is none.
+
+    ``scope_from`` tells where the scope came from, for error messages. All checks come
+    before the first write: an unknown or ambiguous integration name, or two live actions
+    with one name, is an ``ExportError`` and nothing is written.
+    """
+    integrations = live.integrations
+    unknown = [name for name in scope if name not in integrations.by_name]
+    if unknown:
+        known = ", ".join(sorted(set(integrations.by_id.values()))) or "none"
+        where = f" ({scope_from})" if scope_from else ""
+        raise ExportError(
+            f"no integration named {', '.join(repr(n) for n in unknown)} in the org{where}; "
+            f"its integrations are: {known}"
+        )
+    actions = sorted(live.actions, key=lambda a: (a.canonical["name"], a.id))
+    _check_unique_names(actions)
+    names = list(scope) or sorted({integrations.by_id[_integration_id(live, a)] for a in actions})
+    ambiguous = sorted(set(names) & integrations.ambiguous)
+    if ambiguous:
+        raise ExportError(
+            f"several integrations in the org are named {', '.join(map(repr, ambiguous))}; "
+            "action files name their integration, so rename all but one in the org first"
+        )
+
+    directory = target.directory
+    schema_ref = _schema_ref(directory, "action")
+    taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
+    writes: list[tuple[Path, str]] = []
+    result = ExportResult(directory, tuple(names), merged=target.had_actions)
+    for action in actions:
+        name = action.canonical["name"]
+        integration = integrations.by_id[_integration_id(live, action)]
+        text = action_to_yaml(live.raw[action.id], integration, schema_ref=schema_ref)
+        existing = target.existing.get(name)
+        if existing is None:
+            path = directory / file_name_for(name, taken)
+            taken.add(path.name)
+            status: Status = "new"
+        else:
+            path = existing.path
+            status = "unchanged" if _matches(existing, text, action, live) else "updated"
+        if status != "unchanged":
+            writes.append((path, text))
+        result.files.append(ExportedFile(name, path, status))
+
+    project_text = None
+    if target.project_file is None and names:
+        project_text = _project_yaml(directory, names)
+        result.project_file = directory / PROJECT_FILE
+    for path, text in writes:
+        atomic_write_text(path, text)
+    if project_text is not None and result.project_file is not None:
+        atomic_write_text(result.project_file, project_text)
+        result.notes.append(f"Wrote {result.project_file} (scope: {', '.join(names)}).")
+    result.notes += _after_notes(target)
+    return result
+
+
+def _integration_id(live: LiveState, action: LiveAction) -> str:
+    return str(live.raw[action.id].get("integrationId", ""))
+
+
+def _check_unique_names(actions: list[LiveAction]) -> None:
+    """DESIGN rule 1: two live actions with one name is an error naming both ids."""
+    ids: dict[str, list[str]] = {}
+    for action in actions:
+        ids.setdefault(action.canonical["name"], []).append(action.id)
+    clashes = [f"{name!r}: {', '.join(sorted(i))}" for name, i in sorted(ids.items()) if len(i) > 1]
+    if clashes:
+        raise ExportError(
+            "several live actions share one name, and a name is an action's identity in "
+            "files; rename or delete all but one in the org, then export (nothing was "
+            "written): " + "; ".join(clashes)
+        )
+
+
+def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveState) -> bool:
+    """Whether an existing file already says what the org has, as ``dactl plan`` sees it
+    (then it is left as written, comments and ``extends`` included)."""
+    try:
+        if existing.path.read_text(encoding="utf-8") == text:
+            return True
+    except (OSError, UnicodeDecodeError):
+        return False
+    if existing.spec is None:
+        return False
+    try:
+        plan = build_plan([existing.spec], [action], live.integrations)
+    except PlanError:
+        return False
+    return plan.empty
+
+
+def _schema_ref(directory: Path, kind: str) -> str | None:
+    """A relative path to ``schemas/<kind>.schema.json`` for the editor comment, when the
+    directory sits in a repository that has one (``../schemas/action.schema.json`` for
+    ``actions/``); looked for up to the repository root."""
+    start = directory.resolve()
+    for folder in (start, *start.parents):
+        schema = folder / SCHEMA_DIR / f"{kind}.schema.json"
+        if schema.is_file():
+            return Path(os.path.relpath(schema, start)).as_posix()
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _project_yaml(directory: Path, names: Sequence[str]) -> str:
+    ref = _schema_ref(directory, "project")
+    head = f"# yaml-language-server: $schema={ref}\n" if ref else ""
+    head += (
+        "# Written by `dactl export`. The org to connect to comes from the environment\n"
+        "# (GENESYSCLOUD_REGION or GENESYSCLOUD_API_URL, and the client credentials).\n"
+    )
+    return head + dump_yaml({"scope": {"integrations": sorted(names)}})
+
+
+def _after_notes(target: ExportTarget) -> list[str]:
+    """A warning when the directory does not validate after the export (an existing
+    ``dactl.yaml`` whose scope or policy the exported actions break, or other files)."""
+    report = validate_tree(target.directory) if target.directory.is_dir() else None
+    if report is None or report.ok:
+        return []
+    n = len(report.errors)
+    return [
+        f"warning: {dir_label(target.directory)} does not validate now ({n} error"
+        f"{'' if n == 1 else 's'}, first: {report.errors[0]}); run "
+        f"`dactl validate {target.directory}`"
+    ]
