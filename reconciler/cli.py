@@ -392,4 +392,57 @@ def export(
         click.echo(note, err=True)
 
 
+@main.command(name="import")
+@click.argument(
+    "files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the action files (and dactl.yaml, when it has none) into.",
+)
+@click.option(
+    "--integration",
+    metavar="NAME",
+    help="The integration of every imported action. Default: named after each file's "
+    "integration type (purecloud-data-actions -> Genesys Cloud Data Actions, ...).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Import into a directory that already holds action files: the file of a same-name "
+    "action is rewritten in place, no file is deleted.",
+)
+@handle_errors
+def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: bool) -> None:
+    """Turn action JSON files (admin UI exports, or API request bodies) into YAML action
+    files in DIR, one per action. Offline; nothing is written when any input is refused."""
+    from reconciler.importer import ImportRefused, import_actions
+    from reconciler.render.problems import render_text
+
+    try:
+        result = import_actions(files, out, integration=integration, force=force)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        click.echo("Nothing was written.", err=True)
+        sys.exit(1)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for line in result.file_lines():
+        click.echo(line)
+    click.echo(render_text(result.report), nl=False)
+    click.echo(result.summary())
+    if not result.report.ok:
+        click.echo(
+            f"Error: {out} does not validate (see above); the files were kept: fix them, "
+            f"then run `dactl validate {out}` before `dactl plan`.",
+            err=True,
+        )
+        sys.exit(1)
+
+
 main.add_command(sandbox)

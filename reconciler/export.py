@@ -8,9 +8,11 @@ Multi-line strings become literal block scalars when that is loss-free, else dou
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,6 +24,7 @@ from reconciler.diff import canonical_live
 # Leaf mappings and lists of a contract schema this short stay on one line: {type: string}.
 FLOW_WIDTH = 72
 MAX_SLUG = 80
+SCHEMA_DIR = "schemas"
 _LINE_BREAKS = "\n\x85\u2028\u2029"
 
 
@@ -175,3 +178,29 @@ def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Seque
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_FlowMap, _represent_flow_map)
 _Dumper.add_representer(_FlowList, _represent_flow_list)
+
+
+def schema_ref(directory: Path, kind: str) -> str | None:
+    """A relative path to ``schemas/<kind>.schema.json`` for the editor comment, when the
+    directory sits in a repository that has one (``../schemas/action.schema.json`` for
+    ``actions/``); looked for upwards, up to the repository root."""
+    start = directory.resolve()
+    for folder in (start, *start.parents):
+        schema = folder / SCHEMA_DIR / f"{kind}.schema.json"
+        if schema.is_file():
+            return Path(os.path.relpath(schema, start)).as_posix()
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def project_yaml(directory: Path, integrations: Iterable[str], note: str) -> str:
+    """A ``dactl.yaml`` holding only the scope; ``note`` opens its comment."""
+    ref = schema_ref(directory, "project")
+    head = f"# yaml-language-server: $schema={ref}\n" if ref else ""
+    head += (
+        f"# {note}\n"
+        "# The org to connect to comes from the environment (GENESYSCLOUD_REGION or\n"
+        "# GENESYSCLOUD_API_URL, and the client credentials).\n"
+    )
+    return head + dump_yaml({"scope": {"integrations": list(integrations)}})

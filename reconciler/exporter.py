@@ -20,14 +20,18 @@ from reconciler.config.loader import LoadedTree, discover, display_path
 from reconciler.config.model import ActionSpec, ProjectSpec
 from reconciler.diagnostics import Mark, Problem, error
 from reconciler.errors import ConfigError, DactlError, ValidationError
-from reconciler.export import action_to_yaml, dump_yaml, file_name_for
+from reconciler.export import (
+    action_to_yaml,
+    file_name_for,
+    project_yaml,
+    schema_ref,
+)
 from reconciler.fsutil import atomic_write_text
 from reconciler.live import LiveState
 from reconciler.plan import LiveAction, PlanError, build_plan
 from reconciler.validate import ValidationReport, validate_tree
 
 PROJECT_FILE = "dactl.yaml"
-SCHEMA_DIR = "schemas"
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -198,14 +202,14 @@ def write_export(
         )
 
     directory = target.directory
-    schema_ref = _schema_ref(directory, "action")
+    action_schema = schema_ref(directory, "action")
     taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
     writes: list[tuple[Path, str]] = []
     result = ExportResult(directory, tuple(names), merged=target.had_actions)
     for action in actions:
         name = action.canonical["name"]
         integration = integrations.by_id[_integration_id(live, action)]
-        text = action_to_yaml(live.raw[action.id], integration, schema_ref=schema_ref)
+        text = action_to_yaml(live.raw[action.id], integration, schema_ref=action_schema)
         existing = target.existing.get(name)
         if existing is None:
             path = directory / file_name_for(name, taken)
@@ -220,7 +224,7 @@ def write_export(
 
     project_text = None
     if target.project_file is None and names:
-        project_text = _project_yaml(directory, names)
+        project_text = project_yaml(directory, sorted(names), "Written by `dactl export`.")
         result.project_file = directory / PROJECT_FILE
     for path, text in writes:
         atomic_write_text(path, text)
@@ -264,30 +268,6 @@ def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveSt
     except PlanError:
         return False
     return plan.empty
-
-
-def _schema_ref(directory: Path, kind: str) -> str | None:
-    """A relative path to ``schemas/<kind>.schema.json`` for the editor comment, when the
-    directory sits in a repository that has one (``../schemas/action.schema.json`` for
-    ``actions/``); looked for up to the repository root."""
-    start = directory.resolve()
-    for folder in (start, *start.parents):
-        schema = folder / SCHEMA_DIR / f"{kind}.schema.json"
-        if schema.is_file():
-            return Path(os.path.relpath(schema, start)).as_posix()
-        if (folder / ".git").exists():
-            return None
-    return None
-
-
-def _project_yaml(directory: Path, names: Sequence[str]) -> str:
-    ref = _schema_ref(directory, "project")
-    head = f"# yaml-language-server: $schema={ref}\n" if ref else ""
-    head += (
-        "# Written by `dactl export`. The org to connect to comes from the environment\n"
-        "# (GENESYSCLOUD_REGION or GENESYSCLOUD_API_URL, and the client credentials).\n"
-    )
-    return head + dump_yaml({"scope": {"integrations": sorted(names)}})
 
 
 def _after_notes(target: ExportTarget) -> list[str]:
