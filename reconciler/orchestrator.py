@@ -254,6 +254,12 @@ def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Pla
         ):
             keep.append(now)
             continue
+        if (now.action_id, now.live_hash) == (planned.id, planned.live_hash):
+            problems.append(
+                f"{planned.name!r} now plans as a {now.kind}, not the {planned.kind} that was "
+                "reviewed (did dactl.yaml change?)"
+            )
+            continue
         problems.append(f"{planned.name!r} {_what_changed(planned, live.get(planned.name))}")
     planned_names = {c.name for c in saved.changes}
     extra = sorted(name for name in current if name not in planned_names)

@@ -396,3 +396,16 @@ def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err
     assert "Interrupted. Writes already sent are in the audit log" in err
+
+
+def test_a_saved_plan_is_stale_when_a_change_would_now_be_of_another_kind(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0  # an update
+    project = cli.cwd / "actions" / "dactl.yaml"
+    project.write_text(project.read_text() + "immutableContracts: true\n")  # now a replace
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 1
+    assert f"'{QUEUE}' now plans as a replace, not the update that was reviewed" in result.stderr
+    assert writes(before, cli.sandbox.stats()) == {}
