@@ -445,4 +445,74 @@ def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: 
         sys.exit(1)
 
 
+@main.command(name="test")
+@click.argument("name")
+@click.argument("directory", default="actions", type=click.Path(path_type=Path))
+@click.option(
+    "--input",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An input (repeatable); typed as the input contract says (integer, number, boolean).",
+)
+@click.option(
+    "--inputs",
+    "inputs_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.json",
+    help="A JSON object of inputs; --input values override it.",
+)
+@click.option("--offline", is_flag=True, help="Render the action file's templates; no network.")
+@click.option(
+    "--response",
+    "response_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.json",
+    help="With --offline: a sample answer of the service, to check the translation map, "
+    "the success template and the output contract.",
+)
+@connection_options
+@handle_errors
+def run_test(
+    name: str,
+    directory: Path,
+    pairs: tuple[str, ...],
+    inputs_file: Path | None,
+    offline: bool,
+    response_file: Path | None,
+    refresh: bool,
+    api_url: str | None,
+    region: str | None,
+    concurrency: int,
+) -> None:
+    """Run the action NAME of DIRECTORY (default: actions/): in the org with its /test
+    endpoint, or with --offline by rendering its templates here. Exit 0 pass, 1 fail.
+    Inputs of secure actions are never printed."""
+    from reconciler.inputs import GivenInputs, InputError
+    from reconciler.orchestrator import Connection, Orchestrator
+    from reconciler.render.test import render_result
+
+    if response_file is not None and not offline:
+        raise DactlError("--response is a sample answer for offline tests: add --offline")
+    orchestrator = Orchestrator(
+        directory, Connection(api_url, region, concurrency), refresh=refresh
+    )
+    try:
+        result = orchestrator.run_test(
+            name,
+            GivenInputs(pairs, inputs_file),
+            offline=offline,
+            response=response_file,
+            warn=lambda text: click.echo(f"warning: {text}", err=True),
+        )
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        click.echo("Nothing was run: fix the inputs (see the input contract).", err=True)
+        sys.exit(1)
+    click.echo(render_result(result), nl=False)
+    if not result.passed:
+        sys.exit(1)
+
+
 main.add_command(sandbox)

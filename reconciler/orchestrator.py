@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from reconciler.apply import Applier, AuditLog, Outcome
 from reconciler.config.model import ProjectSpec
@@ -17,6 +18,7 @@ from reconciler.errors import StalePlanError, UnsafePlanError, ValidationError
 from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
+from reconciler.inputs import GivenInputs, prepare_inputs
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.plan import (
     KIND_ORDER,
@@ -29,6 +31,18 @@ from reconciler.plan import (
     build_plan,
 )
 from reconciler.render.plan import plan_to_dict, redact
+from reconciler.tester import (
+    OfflineRun,
+    RemoteRun,
+    find_live,
+    find_spec,
+    not_created,
+    remote_warnings,
+    require_spec,
+    run_offline,
+    run_remote,
+    unknown_action,
+)
 from reconciler.validate import ValidationReport, validate_tree
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
@@ -184,6 +198,50 @@ class Orchestrator:
                 progress=self.on_progress,
             )
         return write_export(target, live, scope=scope, scope_from=scope_from)
+
+    def run_test(
+        self,
+        name: str,
+        given: GivenInputs,
+        *,
+        offline: bool = False,
+        response: Path | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> OfflineRun | RemoteRun:
+        """Test the action ``name``: offline by rendering its file (no network, ``response``
+        a sample answer of the service), else with ``/test`` of the live action.
+
+        The inputs are checked against the input contract before anything runs
+        (``InputError``); ``warn`` hears, before the test, that the file and the live
+        action differ.
+        """
+        report = self.validate()
+        if offline:
+            found = require_spec(report, name)
+            inputs = prepare_inputs(given, found.contract_input, secure=found.secure)
+            return run_offline(report, found, inputs, response)
+        spec = find_spec(report, name)
+        values: dict[str, Any] | None = None
+        if spec is not None:
+            values = prepare_inputs(given, spec.contract_input, secure=spec.secure)
+        with self.session(report) as (api, org):
+            scope = report.project.integrations
+            target = find_live(api, name, scope=scope, cache=self._cache(org))
+            if target is None and spec is not None:
+                raise not_created(spec)
+            if target is None:
+                where = f"in {self.directory} or in the org"
+                raise unknown_action(name, (s.name for s in report.actions), where)
+            secure = target.secure or (spec is not None and spec.secure)
+            if values is None:
+                values = prepare_inputs(given, target.input_schema, secure=secure)
+            notes = remote_warnings(spec, target, name, self.directory)
+            for note in notes:
+                if warn is not None:
+                    warn(note)
+            run = run_remote(api, name, target, values, secure=secure)
+        run.warnings = notes
+        return run
 
     def _cache(self, org: str) -> LiveCache | None:
         """The live cache of ``org``; with ``refresh``, one that is only written."""

@@ -373,7 +373,7 @@ def test_a_bad_plan_file_is_one_line_exit_1(cli: Cli, content: str, message: str
 def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
     """Ctrl-C while writes are in flight: in-flight writes finish, the rest are not sent,
     and the user gets one message and exit 130."""
-    cli.sandbox.inject_fault(path=r"/actions$", method="POST", delay_ms=3000, count=100)
+    cli.sandbox.inject_fault(path=r"/actions$", method="POST", delay_ms=1500, count=100)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "actions", "--auto-approve"],
         cwd=cli.cwd,
