@@ -55,12 +55,28 @@ class Outcome:
 
 class AuditLog:
     """Appends one JSON line per write to a file (``None``: no log). Never holds values:
-    only names, ids, versions, field paths and outcomes, so secrets cannot leak into it."""
+    only names, ids, versions, field paths, outcomes and, for a failure, the HTTP status,
+    Genesys error code and correlation id (never the server's message, which can quote
+    submitted values), so secrets cannot leak into it."""
 
     def __init__(self, path: Path | None, run_id: str | None = None) -> None:
         self.path = path
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Fail before any write when the log cannot be appended to."""
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise DactlError(
+                f"cannot write the audit log {self.path}: {exc.strerror or exc}; "
+                "nothing was changed (use --audit-log to choose another file)"
+            ) from exc
 
     def write(self, **record: Any) -> None:
         if self.path is None:
@@ -71,12 +87,18 @@ class AuditLog:
             sort_keys=False,
             ensure_ascii=False,
         )
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+        try:
+            with self._lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        except OSError as exc:
+            raise DactlError(
+                f"the write was sent, but the audit log {self.path} could not be written: "
+                f"{exc.strerror or exc}"
+            ) from exc
 
 
 class _Stop(Exception):
@@ -160,34 +182,51 @@ class Applier:
         try:
             created = self.api.create_action(body)
         except ApiError as exc:
-            self._audit(change, "create", outcome="error", error=str(exc))
+            self._audit(change, "create", outcome="error", **_error(exc))
             if not _outcome_unknown(exc):
                 raise
             # Rule 7: the request may have been carried out; look before sending it again.
-            found = self._find_by_name(after)
+            # A replace's old action has the same name: it is never the one we look for.
+            found = self._find_by_name(after, exclude=change.action_id)
             if found is not None:
+                self._audit(change, "create", action_id=found["id"], outcome="found by name")
                 return found["id"], int(found["version"]), " (the response was lost; found)"
-            created = self.api.create_action(body)
+            try:
+                created = self.api.create_action(body)
+            except ApiError as again:
+                self._audit(change, "create", outcome="error", **_error(again))
+                raise
         self._audit(change, "create", action_id=created["id"], version_after=created["version"])
         return str(created["id"]), int(created["version"]), ""
 
     def _create_by_draft(self, change: Change, body: dict[str, Any]) -> tuple[str, int, str]:
-        """Function actions cannot be created published: draft-only create, then publish."""
-        draft = self.api.create_draft_only(body)
+        """Function actions cannot be created published: draft-only create, then publish.
+
+        A failure leaves nothing behind: the draft (and with it the draft-only action) is
+        deleted, since the action listing would not show it and a rerun would add another.
+        """
+        try:
+            draft = self.api.create_draft_only(body)
+        except ApiError as exc:
+            self._audit(change, "draft.create", outcome="error", **_error(exc))
+            raise
         self._audit(change, "draft.create", action_id=draft["id"], version_after=draft["version"])
         try:
             published = self._publish(change, str(draft["id"]), int(draft["version"]), created=True)
-        except _Stop:
-            self._discard_draft(change, str(draft["id"]))  # a draft-only action goes with it
+        except (_Stop, ApiError):
+            self._discard_draft(change, str(draft["id"]))
             raise
         assert published is not None  # no guard, so always published
         return str(draft["id"]), int(published["version"]), " (through a draft)"
 
-    def _find_by_name(self, after: Canonical) -> dict[str, Any] | None:
-        """The live action with this name and integration, when it equals ``after``."""
+    def _find_by_name(self, after: Canonical, *, exclude: str | None) -> dict[str, Any] | None:
+        """The live action with this name and integration (other than ``exclude``), when
+        it equals ``after``."""
         for action in self.api.iter_actions(name=after["name"], include_config=False):
-            if action.get("name") == after["name"] and (
-                action.get("integrationId") == after["integrationId"]
+            if (
+                action.get("name") == after["name"]
+                and action.get("integrationId") == after["integrationId"]
+                and action.get("id") != exclude
             ):
                 full = self.api.get_action_full(str(action["id"]))
                 if not diff(self._canonical(full), after):
@@ -209,16 +248,14 @@ class Applier:
                 result = self.api.patch_action(action_id, patch_body(after, version))
             except ConflictError as exc:
                 self._audit(
-                    change, "patch", version_before=version, outcome="conflict", error=str(exc)
+                    change, "patch", version_before=version, outcome="conflict", **_error(exc)
                 )
                 version, done = self._after_conflict(change, notes)
                 if done:
                     return self._ok(change, version, version, "already up to date", notes)
                 continue
             except ApiError as exc:
-                self._audit(
-                    change, "patch", version_before=version, outcome="error", error=str(exc)
-                )
+                self._audit(change, "patch", version_before=version, outcome="error", **_error(exc))
                 raise
             new_version = int(result["version"])
             self._audit(change, "patch", version_before=version, version_after=new_version)
@@ -236,13 +273,19 @@ class Applier:
         if not diff(live, _after(change)):
             return version, True
         if content_hash(live) != change.live_hash:
-            changed = ", ".join(f.dotted for f in diff(change.before or {}, live))
             if self.saved_plan:
                 raise _Stop(
-                    f"changed in the org since the plan was made ({changed}); not "
-                    "overwritten: run plan again and review"
+                    f"{_changed_since_plan(change, live)}; not overwritten: run plan again "
+                    "and review"
                 )
-            notes.append(f"re-planned after a conflict; also reset {changed}")
+            moved = diff(change.before or {}, live)
+            fixed = {f.top for f in moved} & FIXED_FIELDS.get(_operation(change), set())
+            if fixed:
+                raise _Stop(
+                    f"{', '.join(sorted(fixed))} changed in the org meanwhile, which this "
+                    f"{_operation(change)} cannot reset; run plan again"
+                )
+            notes.append(f"re-planned after a conflict; also reset {_paths(moved)}")
         return version, False
 
     def _live_version(self, action_id: str) -> int:
@@ -264,7 +307,11 @@ class Applier:
                 )
             draft_version = int(existing["version"])  # ours, left by an interrupted run
         else:
-            draft = self.api.create_draft(action_id)
+            try:
+                draft = self.api.create_draft(action_id)
+            except ApiError as exc:
+                self._audit(change, "draft.create", outcome="error", **_error(exc))
+                raise
             self._audit(change, "draft.create", version_after=draft["version"])
             patched = self._patch_draft(change, action_id, int(draft["version"]), after)
             draft_version = int(patched["version"])
@@ -301,7 +348,7 @@ class Applier:
         try:
             patched = self.api.patch_draft(action_id, draft_patch_body(after, draft_version))
         except ApiError as exc:
-            self._audit(change, "draft.patch", outcome="error", error=str(exc))
+            self._audit(change, "draft.patch", outcome="error", **_error(exc))
             self._discard_draft(change, action_id)
             raise
         self._audit(
@@ -332,7 +379,11 @@ class Applier:
                 for e in check.get("errors") or []
             )
             self._audit(
-                change, "draft.validate", action_id=action_id, outcome="refused", error=reasons
+                change,
+                "draft.validate",
+                action_id=action_id,
+                outcome="refused",
+                codes=[e.get("code") for e in check.get("errors") or [] if isinstance(e, dict)],
             )
             hint = ""
             if not created and "cannot be changed" in reasons:
@@ -350,7 +401,7 @@ class Applier:
             published = self.api.publish_draft(action_id, draft_version)
         except ApiError as exc:
             self._audit(
-                change, "draft.publish", action_id=action_id, outcome="error", error=str(exc)
+                change, "draft.publish", action_id=action_id, outcome="error", **_error(exc)
             )
             raise
         self._audit(
@@ -366,19 +417,37 @@ class Applier:
         try:
             self.api.delete_draft(action_id)
         except ApiError as exc:
-            self._audit(
-                change, "draft.delete", action_id=action_id, outcome="error", error=str(exc)
-            )
+            self._audit(change, "draft.delete", action_id=action_id, outcome="error", **_error(exc))
             return
         self._audit(change, "draft.delete", action_id=action_id)
 
     # -- replace and delete --------------------------------------------------------------
 
     def _replace(self, change: Change) -> Outcome:
-        """Create the new action first; delete the old one only once that succeeded."""
+        """Create the new action first; delete the old one only once that succeeded.
+
+        Everything that can be checked is checked before the create. Should the delete
+        still fail (a flow that uses the old id, for one), the outcome names both ids.
+        """
         old_id, old_version = _target(change)
+        if self.saved_plan:
+            self._check_unchanged(change, old_id, "replaced")
         new_id, new_version, note = self._create_action(change, _after(change))
-        self._delete_id(change, old_id, old_version)
+        try:
+            self._delete_id(change, old_id, old_version)
+        except (_Stop, DactlError) as exc:
+            return Outcome(
+                change.name,
+                "replace",
+                False,
+                f"created {new_id} v{new_version}{note}, but the old action {old_id} could "
+                f"not be deleted ({exc}); both now carry the name, which plan refuses: "
+                f"repoint flows to {new_id}, then delete {old_id}",
+                old_id,
+                old_version,
+                new_version,
+                new_id,
+            )
         return Outcome(
             change.name,
             "replace",
@@ -393,18 +462,21 @@ class Applier:
 
     def _delete(self, change: Change) -> Outcome:
         action_id, version = _target(change)
+        if self.saved_plan:
+            self._check_unchanged(change, action_id, "deleted")
         self._delete_id(change, action_id, version)
         return Outcome(change.name, "delete", True, f"deleted {action_id}", action_id, version)
 
+    def _check_unchanged(self, change: Change, action_id: str, verb: str) -> None:
+        """A saved plan's action must still hold what the plan showed (rule 2)."""
+        live = self._canonical(self.api.get_action_full(action_id))
+        if content_hash(live) != change.live_hash:
+            raise _Stop(
+                f"{action_id} {_changed_since_plan(change, live)}; not {verb}: run plan "
+                "again and review"
+            )
+
     def _delete_id(self, change: Change, action_id: str, version: int) -> None:
-        if self.saved_plan:
-            live = self._canonical(self.api.get_action_full(action_id))
-            if content_hash(live) != change.live_hash:
-                changed = ", ".join(f.dotted for f in diff(change.before or {}, live))
-                raise _Stop(
-                    f"{action_id} changed in the org since the plan was made ({changed}); "
-                    "not deleted: run plan again and review"
-                )
         try:
             self.api.delete_action(action_id)
         except ApiError as exc:
@@ -415,7 +487,7 @@ class Applier:
                     action_id=action_id,
                     version_before=version,
                     outcome="error",
-                    error=str(exc),
+                    **_error(exc),
                 )
                 raise
         self._audit(change, "delete", action_id=action_id, version_before=version)
@@ -466,6 +538,33 @@ def _target(change: Change) -> tuple[str, int]:
     if change.action_id is None or change.live_version is None:
         raise _Stop("the plan holds no live id or version for this change")
     return change.action_id, change.live_version
+
+
+# Fields a write cannot reset: a PATCH carries no contract or secure, a draft no secure,
+# and nothing moves an action to another integration.
+FIXED_FIELDS: dict[str, set[str]] = {
+    "patch": {"contract", "secure", "integrationId"},
+    "draft": {"secure", "integrationId"},
+}
+
+
+def _operation(change: Change) -> str:
+    return "draft" if change.draft else "patch"
+
+
+def _paths(changes: Sequence[Any]) -> str:
+    return ", ".join(f.dotted for f in changes) or "content"
+
+
+def _changed_since_plan(change: Change, live: Canonical) -> str:
+    """``changed in the org since the plan was made (timeoutSeconds)``"""
+    return f"changed in the org since the plan was made ({_paths(diff(change.before or {}, live))})"
+
+
+def _error(exc: ApiError) -> dict[str, Any]:
+    """What the audit log keeps of a failed request: never the message, which can quote
+    submitted values."""
+    return {"status": exc.status, "code": exc.code, "correlation_id": exc.correlation_id}
 
 
 def _outcome_unknown(exc: ApiError) -> bool:

@@ -340,7 +340,7 @@ def apply(
             on_done=lambda outcome: click.echo(render_outcome(outcome, color=color)),
         )
     click.echo(render_result(result, color=color), nl=False)
-    if result.failed:
+    if result.failed or result.cancelled:
         sys.exit(1)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.apply import Applier, AuditLog, Outcome
 from reconciler.config.model import ProjectSpec
 from reconciler.diff import diff
-from reconciler.errors import StalePlanError, UnsafePlanError, ValidationError
+from reconciler.errors import DactlError, StalePlanError, UnsafePlanError, ValidationError
 from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
@@ -135,12 +135,14 @@ class Orchestrator:
             check_allowed(plan, allow_replace=allow_replace, force=force)
             if plan.empty:
                 return ApplyResult(plan, [], notes)
+            audit = AuditLog(audit_path)
+            audit.check()
             if confirm is not None and not confirm(plan):
                 return ApplyResult(plan, [], notes, cancelled=True)
             applier = Applier(
                 api,
                 result.live.integrations.by_id,
-                AuditLog(audit_path),
+                audit,
                 saved_plan=saved is not None,
                 on_done=on_done,
             )
@@ -377,4 +379,7 @@ class _WriteOnlyCache(LiveCache):
 def save_plan(plan: Plan, path: Path, directory: Path) -> None:
     """Write the saved-plan file atomically (no partial file on failure); it records the
     directory it was made from, for ``dactl apply PLANFILE``."""
-    atomic_write_json(path, {**plan_to_dict(plan), "directory": str(directory)})
+    try:
+        atomic_write_json(path, {**plan_to_dict(plan), "directory": str(directory)})
+    except OSError as exc:
+        raise DactlError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc

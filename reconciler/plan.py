@@ -1,9 +1,9 @@
 """The plan: what would change in the org, as immutable, sorted, counted change objects.
 
 Identity is the action name inside the managed scope (DESIGN rule 1). Config, name and
-category changes are one in-place update; contract and ``secure`` changes take the draft
-path on the same id; an integration change, or a contract change where the org refuses
-them, is a replace (new id). Deletes appear only with prune on.
+category changes are one in-place update; contract changes take the draft path on the same
+id; an integration or ``secure`` change (``secure`` is fixed once published), or a contract
+change where the org refuses them, is a replace (new id). Deletes appear only with prune on.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from reconciler.errors import DactlError
 ChangeKind = Literal["create", "update", "replace", "delete"]
 KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
 PLAN_FORMAT_VERSION = 1
-DRAFT_FIELDS = frozenset({"contract", "secure"})
+DRAFT_FIELDS = frozenset({"contract"})
 
 
 class PlanError(DactlError):
@@ -246,6 +246,8 @@ def _compare(
     }
     if "integrationId" in tops:
         return Change("replace", spec.name, reason="the integration changed", **common)
+    if "secure" in tops:
+        return Change("replace", spec.name, reason="secure cannot change once published", **common)
     if "contract" in tops and not contracts_mutable:
         return Change("replace", spec.name, reason="the org refuses contract changes", **common)
     return Change("update", spec.name, draft=bool(tops & DRAFT_FIELDS), **common)
@@ -319,6 +321,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
         raise PlanError(f"{path}: cannot read the plan file: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise PlanError(f"{path}: not a saved plan (invalid JSON: {exc})") from exc
+    except RecursionError as exc:
+        raise PlanError(f"{path}: not a saved plan (nested too deeply)") from exc
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a saved plan (no format_version); make one with plan --out")
     if data["format_version"] != PLAN_FORMAT_VERSION:

@@ -168,6 +168,17 @@ def test_an_unsafe_plan_says_so_in_every_format() -> None:
     assert safe["safety"] == {"ok": True, "violations": []}
 
 
+@pytest.mark.parametrize("contracts_mutable", [True, False])
+def test_a_secure_change_is_always_a_replace(contracts_mutable: bool) -> None:
+    """Genesys fixes `secure` once an action is published; no draft can change it."""
+    s = spec("A", secure=True)
+    plan = build_plan(
+        [s], [live_of(spec("A"), "custom_-_a")], INTEGRATIONS, contracts_mutable=contracts_mutable
+    )
+    (change,) = plan.changes
+    assert (change.kind, change.reason) == ("replace", "secure cannot change once published")
+
+
 def test_two_live_actions_with_one_name_is_an_error_naming_both() -> None:
     s = spec("A")
     with pytest.raises(PlanError) as info:

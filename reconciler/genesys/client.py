@@ -205,18 +205,24 @@ class GenesysClient:
         """Run ``fn`` over ``items`` on at most ``max_concurrency`` threads, in order.
 
         On failure, pending items are cancelled and the error of the earliest failed
-        item is raised.
+        item is raised. On Ctrl-C (or any exception in the waiting thread) items not yet
+        started are cancelled; those in flight finish, then the exception goes on.
         """
         todo = list(items)
         workers = min(self.max_concurrency, len(todo))
         if workers <= 1:
             return [fn(item) for item in todo]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dactl-http") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dactl-http")
+        try:
             futures = [pool.submit(fn, item) for item in todo]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             if any(f.exception() is not None for f in done):
                 for future in futures:
                     future.cancel()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return _results_in_order(futures)
 
     # -- internals -------------------------------------------------------------

@@ -82,7 +82,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 )
             )
         if change.kind == "update" and change.draft:
-            lines.append("      contract/secure change: draft -> patch -> publish on the same id")
+            lines.append("      contract change: draft -> patch -> publish on the same id")
         for field_change in change.fields:
             lines.extend(text_field(field_change, paint))
     if lines:

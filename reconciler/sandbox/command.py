@@ -81,7 +81,8 @@ def check_bind_host(host: str, source: ParameterSource | None) -> None:
 @click.option(
     "--immutable-contracts",
     is_flag=True,
-    help="Refuse to publish a draft that changes a published action's contract/secure.",
+    help="Refuse to publish a draft that changes a published action's contract "
+    "(secure is always fixed once published).",
 )
 @click.option(
     "--max-page-size",

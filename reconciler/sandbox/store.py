@@ -312,8 +312,11 @@ class Store:
         found += v.check_config(draft["config"], url_required=self._url_required(draft))
         found += v.check_contract(draft["contract"])
         problems = [v.problem(found)] if found else []
-        if self._config.immutable_contracts and previous is not None:
-            changed = [k for k in ("contract", "secure") if draft[k] != previous[k]]
+        if previous is not None:
+            # `secure` is fixed once published (help center, confirmed); the contract is
+            # fixed only in orgs emulated with --immutable-contracts.
+            fixed = ("contract", "secure") if self._config.immutable_contracts else ("secure",)
+            changed = [k for k in fixed if draft[k] != previous[k]]
             if changed:
                 problems.append(
                     bad_request(

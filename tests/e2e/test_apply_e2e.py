@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 QUEUE_FILE = "get-queue-waiting-count.yaml"
 QUEUE = "Get Queue Waiting Count"
+ACTIONS = "/api/v2/integrations/actions"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 
@@ -338,7 +339,7 @@ def test_on_a_terminal_apply_shows_the_plan_and_asks(cli: Cli, answer: str, appl
     edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
     before = cli.sandbox.stats()
     result = run_on_a_terminal(cli, answer, "apply", "actions")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == (0 if applied else 1), result.stdout + result.stderr
     out = result.stdout
     assert out.index("timeoutSeconds: 10 → 5") < out.index("Apply these changes?")
     if applied:
@@ -374,8 +375,9 @@ def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
     """Ctrl-C while writes are in flight: in-flight writes finish, the rest are not sent,
     and the user gets one message and exit 130."""
     cli.sandbox.inject_fault(path=r"/actions$", method="POST", delay_ms=1500, count=100)
+    args = ["apply", "actions", "--auto-approve", "--concurrency", "2"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "actions", "--auto-approve"],
+        [sys.executable, "-m", "reconciler", *args],
         cwd=cli.cwd,
         env=cli.env(),
         stdout=subprocess.PIPE,
@@ -396,6 +398,9 @@ def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err
     assert "Interrupted. Writes already sent are in the audit log" in err
+    creates = [r for r in cli.sandbox.requests() if r["request"] == "POST " + ACTIONS]
+    assert 1 <= len(creates) <= 2  # the two in flight finished; the other 8 were never sent
+    assert len(audit(cli)) == len(creates)  # and each one that was sent is audited
 
 
 def test_a_saved_plan_is_stale_when_a_change_would_now_be_of_another_kind(cli: Cli) -> None:
@@ -409,3 +414,96 @@ def test_a_saved_plan_is_stale_when_a_change_would_now_be_of_another_kind(cli: C
     assert result.returncode == 1
     assert f"'{QUEUE}' now plans as a replace, not the update that was reviewed" in result.stderr
     assert writes(before, cli.sandbox.stats()) == {}
+
+
+def make_secure(cli: Cli) -> None:
+    edit(
+        cli,
+        QUEUE_FILE,
+        "name: Get Queue Waiting Count\n",
+        "name: Get Queue Waiting Count\nsecure: true\n",
+    )
+
+
+def named(cli: Cli, name: str) -> list[dict[str, Any]]:
+    with cli.api() as client:
+        return [a for a in ActionsApi(client).iter_actions() if a["name"] == name]
+
+
+def test_a_secure_change_is_a_replace_and_a_lost_create_response_finds_the_new_action(
+    cli: Cli,
+) -> None:
+    """Genesys fixes `secure` once published, so it is a replace; and when the create's
+    response is lost, the look-up by name never mistakes the old action for the new."""
+    ids = seed_actions(cli, cli.cwd / "actions")
+    make_secure(cli)
+    body = json.loads(cli.run("plan", "actions", "--format", "json").stdout)
+    (change,) = body["changes"]
+    assert (change["kind"], change["reason"]) == ("replace", "secure cannot change once published")
+    cli.sandbox.inject_fault(path=r"/actions$", method="POST", drop_after_write=True)
+    result = cli.run("apply", "actions", "--auto-approve", "--allow-replace")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(the response was lost; found)" in result.stdout
+    (live,) = named(cli, QUEUE)  # the old one deleted, the new one created once
+    assert live["id"] != ids[QUEUE] and live["secure"] is True
+    assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
+
+
+def test_a_replace_whose_delete_fails_names_both_ids(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    make_secure(cli)
+    cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="DELETE", status=400)
+    result = cli.run("apply", "actions", "--auto-approve", "--allow-replace")
+    assert result.returncode == 1
+    new = re.search(r"created (custom_-_[0-9a-f-]+) v1, but the old action", result.stdout)
+    assert new, result.stdout
+    assert f"repoint flows to {new.group(1)}, then delete {ids[QUEUE]}" in result.stdout
+    assert {a["id"] for a in named(cli, QUEUE)} == {ids[QUEUE], new.group(1)}
+
+
+def test_an_unwritable_audit_log_stops_apply_before_any_write(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    (cli.cwd / "afile").write_text("")
+    before = cli.sandbox.stats()
+    result = cli.run("apply", "actions", "--auto-approve", "--audit-log", "afile/audit.jsonl")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: cannot write the audit log afile/audit.jsonl")
+    assert "Traceback" not in result.stderr
+    assert writes(before, cli.sandbox.stats()) == {}
+
+
+def test_an_unwritable_plan_file_is_one_line(cli: Cli) -> None:
+    (cli.cwd / "afile").write_text("")
+    result = cli.run("plan", "actions", "--out", "afile/plan.json")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: cannot write the plan file afile/plan.json")
+    assert "Traceback" not in result.stderr
+
+
+FUNCTION_ACTION = """\
+name: Score Lead
+integration: Function Data Actions
+contract:
+  input: {type: object, properties: {lead: {type: string}}}
+  output: {type: object, properties: {score: {type: integer}}}
+request:
+  requestType: POST
+"""
+
+
+def test_a_function_action_whose_publish_fails_leaves_no_hidden_draft(cli: Cli) -> None:
+    tree = cli.cwd / "functions"
+    tree.mkdir()
+    (tree / "dactl.yaml").write_text("scope: {integrations: [Function Data Actions]}\n")
+    (tree / "score-lead.yaml").write_text(FUNCTION_ACTION)
+    cli.sandbox.inject_fault(path=r"/draft/publish$", method="POST", status=400)
+    failed = cli.run("apply", "functions", "--auto-approve")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    with cli.api() as client:
+        drafts = client.get_json(f"{ACTIONS}/drafts", params={"pageSize": 100})["entities"]
+    assert [d for d in drafts if d["name"] == "Score Lead"] == []
+    applied = cli.run("apply", "functions", "--auto-approve")  # and a rerun creates it once
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "(through a draft)" in applied.stdout
+    assert len(named(cli, "Score Lead")) == 1
