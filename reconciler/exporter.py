@@ -18,7 +18,6 @@ from typing import Literal
 
 from reconciler.config.loader import LoadedTree, discover, display_path
 from reconciler.config.model import ActionSpec, ProjectSpec
-from reconciler.diagnostics import Mark, Problem, error
 from reconciler.errors import ConfigError, DactlError, ValidationError
 from reconciler.export import (
     action_to_yaml,
@@ -26,12 +25,10 @@ from reconciler.export import (
     project_yaml,
     schema_ref,
 )
-from reconciler.fsutil import atomic_write_text
 from reconciler.live import LiveState
+from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
 from reconciler.plan import LiveAction, PlanError, build_plan
 from reconciler.validate import ValidationReport, validate_tree
-
-PROJECT_FILE = "dactl.yaml"
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -127,7 +124,7 @@ def prepare_export(directory: Path, *, force: bool) -> ExportTarget:
     _check_project_file(report, project_path)
     target = ExportTarget(directory, report, project_path, had_actions=bool(action_paths))
     if action_paths:
-        target.existing = _existing_files(report, action_paths)
+        target.existing = _existing_files(report)
     return target
 
 
@@ -140,32 +137,21 @@ def _check_project_file(report: ValidationReport, project_path: Path | None) -> 
         raise ValidationError(problems)
 
 
-def _existing_files(report: ValidationReport, paths: list[Path]) -> dict[str, ExistingFile]:
-    loaded = {doc.path: doc for doc in report.tree.actions}
-    unreadable = {display_path(p) for p in paths if p not in loaded}
-    if unreadable:
+def _existing_files(report: ValidationReport) -> dict[str, ExistingFile]:
+    found = existing_actions(report.tree)
+    if found.unreadable:
         # Which action such a file holds is unknown: exporting could put it in two files.
-        problems: list[Problem] = [p for p in report.errors if p.mark.file in unreadable]
-        raise ValidationError(problems or [_unreadable(sorted(unreadable))])
+        raise ValidationError(found.unreadable)
+    if found.in_several:
+        name, files = next(iter(found.in_several.items()))
+        shown = ", ".join(display_path(f) for f in files)
+        raise ExportError(
+            f"action {name!r} is defined in several files ({shown}); keep one, then export"
+        )
     specs = {spec.source: spec for spec in report.actions}
-    by_name: dict[str, list[ExistingFile]] = {}
-    for doc in report.tree.actions:
-        name = doc.doc.data.get("name") if isinstance(doc.doc.data, dict) else None
-        if isinstance(name, str):
-            by_name.setdefault(name, []).append(ExistingFile(doc.path, specs.get(doc.display)))
-    existing: dict[str, ExistingFile] = {}
-    for name, files in by_name.items():
-        if len(files) > 1:
-            shown = ", ".join(display_path(f.path) for f in files)
-            raise ExportError(
-                f"action {name!r} is defined in several files ({shown}); keep one, then export"
-            )
-        existing[name] = files[0]
-    return existing
-
-
-def _unreadable(files: list[str]) -> Problem:
-    return error(Mark(files[0], 1, 1), "cannot be read as an action file", rule="yaml")
+    return {
+        name: ExistingFile(doc.path, specs.get(doc.display)) for name, doc in found.by_name.items()
+    }
 
 
 def write_export(
@@ -226,10 +212,10 @@ def write_export(
     if target.project_file is None and names:
         project_text = project_yaml(directory, sorted(names), "Written by `dactl export`.")
         result.project_file = directory / PROJECT_FILE
-    for path, text in writes:
-        atomic_write_text(path, text)
     if project_text is not None and result.project_file is not None:
-        atomic_write_text(result.project_file, project_text)
+        writes.append((result.project_file, project_text))
+    write_files(writes)
+    if result.project_file is not None:
         result.notes.append(f"Wrote {result.project_file} (scope: {', '.join(names)}).")
     result.notes += _after_notes(target)
     return result
@@ -271,14 +257,19 @@ def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveSt
 
 
 def _after_notes(target: ExportTarget) -> list[str]:
-    """A warning when the directory does not validate after the export (an existing
-    ``dactl.yaml`` whose scope or policy the exported actions break, or other files)."""
+    """What to say after the export: each header value that looks like a literal
+    credential (the files are meant for git; the warning never holds the value), and a
+    warning when the directory does not validate (an existing ``dactl.yaml`` whose scope or
+    policy the exported actions break, or other files)."""
     report = validate_tree(target.directory) if target.directory.is_dir() else None
-    if report is None or report.ok:
+    if report is None:
         return []
-    n = len(report.errors)
-    return [
-        f"warning: {dir_label(target.directory)} does not validate now ({n} error"
-        f"{'' if n == 1 else 's'}, first: {report.errors[0]}); run "
-        f"`dactl validate {target.directory}`"
-    ]
+    notes = [str(p) for p in report.warnings if p.rule == "credential"]
+    if not report.ok:
+        n = len(report.errors)
+        notes.append(
+            f"warning: {dir_label(target.directory)} does not validate now ({n} error"
+            f"{'' if n == 1 else 's'}, first: {report.errors[0]}); run "
+            f"`dactl validate {target.directory}`"
+        )
+    return notes

@@ -23,15 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from reconciler.config.loader import PROJECT_FILE_NAMES, discover, display_path, load_tree
-from reconciler.errors import ConfigError, DactlError
+from reconciler import jsonsafe
+from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
+from reconciler.errors import DactlError
 from reconciler.export import (
     action_to_yaml,
     file_name_for,
     project_yaml,
     schema_ref,
 )
-from reconciler.fsutil import atomic_write_text
+from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
 from reconciler.validate import ValidationReport, validate_tree
 
 PLATFORM_TYPE = "purecloud-data-actions"
@@ -49,7 +50,6 @@ NEVER_MANAGED = {
     "customAuth": "a custom-auth action; dactl never manages custom-auth actions "
     "(they belong to the integration's credentials)",
 }
-PROJECT_FILE = "dactl.yaml"
 # The admin UI appends this to the name on export; an export of an export has it twice.
 EXPORT_SUFFIX = re.compile(r" - Exported \d{4}-\d{2}-\d{2} @ \d{1,2}:\d{2}$")
 PLACEHOLDER = re.compile(r"^<[^<>]+>$")  # "<integrationName>", "<integrationId>"
@@ -152,14 +152,7 @@ def import_actions(
     ``ImportRefused`` raised before the first write."""
     sources = read_sources(paths, integration=integration)
     files, project = plan_files(sources, directory, force=force)
-    written: list[Path] = []
-    for path, text in [(f.path, f.text) for f in files if f.status != "unchanged"] + project:
-        try:
-            atomic_write_text(path, text)
-        except OSError as exc:
-            done = f"; written before it: {', '.join(map(str, written))}" if written else ""
-            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}{done}") from exc
-        written.append(path)
+    write_files([(f.path, f.text) for f in files if f.status != "unchanged"] + project)
     result = ImportResult(directory, files, validate_tree(directory))
     result.notes = assumption_notes(sources)
     if project:
@@ -211,7 +204,7 @@ def read_json(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise _Problem(f"{path}: is not UTF-8 text (byte {exc.start})") from exc
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
+        return jsonsafe.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
     except json.JSONDecodeError as exc:
         raise _Problem(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     except ValueError as exc:
@@ -427,7 +420,7 @@ def _existing_files(directory: Path, *, force: bool) -> dict[str, Path]:
         return {}
     if not directory.is_dir():
         raise ImportRefused([f"{directory}: is not a directory; --out needs a directory"])
-    project_path, action_paths = discover(directory)
+    _, action_paths = discover(directory)
     if not action_paths:
         return {}
     if not force:
@@ -438,25 +431,19 @@ def _existing_files(directory: Path, *, force: bool) -> dict[str, Path]:
                 "deleted), or import into an empty directory"
             ]
         )
-    tree = load_tree(directory)
+    found = existing_actions(load_tree(directory))
     # A file whose action is unknown could hold an imported one: importing would make two.
-    project = display_path(project_path) if project_path else None
-    unreadable = [p for p in tree.problems if p.mark.file != project]
-    if unreadable:
-        raise ImportRefused([f"{p} (cannot tell which action this file holds)" for p in unreadable])
-    by_name: dict[str, list[Path]] = {}
-    for doc in tree.actions:
-        name = doc.doc.data.get("name") if isinstance(doc.doc.data, dict) else None
-        if isinstance(name, str):
-            by_name.setdefault(name, []).append(doc.path)
-    clashes = [
-        f"action {name!r} is in several files ({', '.join(map(str, files))}); keep one"
-        for name, files in sorted(by_name.items())
-        if len(files) > 1
-    ]
-    if clashes:
-        raise ImportRefused(clashes)
-    return {name: files[0] for name, files in by_name.items()}
+    if found.unreadable:
+        problems = found.unreadable
+        raise ImportRefused([f"{p} (cannot tell which action this file holds)" for p in problems])
+    if found.in_several:
+        raise ImportRefused(
+            [
+                f"action {name!r} is in several files ({', '.join(map(str, files))}); keep one"
+                for name, files in sorted(found.in_several.items())
+            ]
+        )
+    return {name: doc.path for name, doc in found.by_name.items()}
 
 
 def _read(path: Path) -> str | None:

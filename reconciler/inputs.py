@@ -1,7 +1,10 @@
 """The inputs of ``dactl test``: read from ``--inputs FILE`` and ``--input KEY=VALUE``,
 typed by the input contract, validated against it, and hidden for ``secure`` actions.
 
-Nothing here prints; a problem never quotes the value of a secure action's input.
+Nothing here prints. An input problem never quotes a value, of any action: inputs are
+checked before the live action is known, and with it whether the action is secure (a file
+may say ``secure: false`` of an action that is secure in the org). A problem names the
+input and the rule it breaks.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from jsonschema import Draft4Validator  # type: ignore[import-untyped,unused-ignore]
 from jsonschema.validators import validator_for  # type: ignore[import-untyped,unused-ignore]
 
+from reconciler import jsonsafe
 from reconciler.errors import DactlError
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -34,18 +38,16 @@ class GivenInputs:
 
 
 class InputError(DactlError):
-    """The inputs cannot be used; carries every problem (none quotes a secure value)."""
+    """The inputs cannot be used; carries every problem (none quotes a value)."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} input problem(s)")
 
 
-def prepare_inputs(
-    given: GivenInputs, contract: Mapping[str, Any], *, secure: bool
-) -> dict[str, Any]:
+def prepare_inputs(given: GivenInputs, contract: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs (file first, then each ``--input``), typed and checked against
-    ``contract``; ``InputError`` naming every problem."""
+    ``contract``; ``InputError`` naming every problem, never a value."""
     problems: list[str] = []
     values: dict[str, Any] = {}
     from_file = _read_file(given.file, problems) if given.file is not None else {}
@@ -59,14 +61,14 @@ def prepare_inputs(
             problems.append(f"--input number {number} is not KEY=VALUE")
             continue
         spec = properties.get(key)
-        converted = _convert(key, text, spec if isinstance(spec, Mapping) else {}, secure)
+        converted = _convert(key, text, spec if isinstance(spec, Mapping) else {})
         if isinstance(converted, _Refused):
             problems.append(converted.reason)
             refused.add(key)
             converted = text  # present, so the contract check does not call it missing
         values[key] = converted
     if from_file is not None:  # else every input of the file would look missing
-        problems += contract_problems(values, contract, secure=secure, what="input", skip=refused)
+        problems += contract_problems(values, contract, secure=True, what="input", skip=refused)
     if problems:
         raise InputError(problems)
     return values
@@ -78,11 +80,14 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, Any] | None:
     except OSError as exc:
         problems.append(f"--inputs {path}: cannot be read ({exc.strerror or exc})")
         return None
+    except UnicodeDecodeError as exc:
+        problems.append(f"--inputs {path}: not UTF-8 text (byte {exc.start})")
+        return None
     try:
-        data = json.loads(text)
+        data = jsonsafe.loads(text)
     except ValueError as exc:
-        where = f"{exc.lineno}:{exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "not JSON"
+        where = f"{exc.lineno}:{exc.colno}: " if isinstance(exc, json.JSONDecodeError) else " "
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         problems.append(f"--inputs {path}:{where}not JSON: {message}")
         return None
     if not isinstance(data, dict):
@@ -105,7 +110,7 @@ def _types(spec: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _convert(key: str, text: str, spec: Mapping[str, Any], secure: bool) -> Any:
+def _convert(key: str, text: str, spec: Mapping[str, Any]) -> Any:
     """``text`` as the type the contract gives ``key``: a string unless it says otherwise."""
     types = _types(spec)
     if not types or (types == ["string"]):
@@ -116,9 +121,10 @@ def _convert(key: str, text: str, spec: Mapping[str, Any], secure: bool) -> Any:
         value = _as(kind, text)
         if not isinstance(value, _Refused):
             return value
-    shown = "the value given" if secure else repr(text)
     wanted = " or ".join(t for t in types)
-    return _Refused(f"input {key!r}: {shown} is not {_article(wanted)} (the input contract type)")
+    return _Refused(
+        f"input {key!r}: the value given is not {_article(wanted)} (the input contract type)"
+    )
 
 
 def _article(kind: str) -> str:

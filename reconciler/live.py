@@ -103,7 +103,8 @@ def fetch_live(
         if not str(a.get("id", "")).startswith(UNMANAGEABLE_PREFIXES)
     ]
     wanted_names = set(scope) | set(needed_integrations)
-    integrations = _integrations(api, cache, listing, wanted_names)
+    listed_ids = {str(a.get("integrationId")) for a in listing}
+    integrations = integrations_for(api, cache, listed_ids, wanted_names)
     scope = list(scope)
     in_scope_ids = integrations.ids_named(scope) if scope else set(integrations.by_id)
     listing = [a for a in listing if a.get("integrationId") in in_scope_ids]
@@ -138,14 +139,14 @@ def fetch_live(
     return state
 
 
-def _integrations(
-    api: ActionsApi, cache: LiveCache | None, listing: list[dict[str, Any]], names: set[str]
+def integrations_for(
+    api: ActionsApi, cache: LiveCache | None, ids: Iterable[str], names: Iterable[str]
 ) -> Integrations:
+    """The org's integrations (id -> name): from the cache when it knows every id in
+    ``ids`` and every name in ``names``, else listed (and cached)."""
     cached = cache.get_integrations() if cache else None
-    if cached is not None:
-        listed_ids = {a.get("integrationId") for a in listing}
-        if names <= set(cached.values()) and listed_ids <= set(cached):
-            return Integrations(cached)
+    if cached is not None and set(ids) <= set(cached) and set(names) <= set(cached.values()):
+        return Integrations(cached)
     names_by_id = {
         str(i["id"]): str(i.get("name", "")) for i in api.iter_integrations() if i.get("id")
     }

@@ -214,18 +214,20 @@ class Orchestrator:
         a sample answer of the service), else with ``/test`` of the live action.
 
         The inputs are checked against the input contract before anything runs
-        (``InputError``); ``warn`` hears, before the test, that the file and the live
-        action differ.
+        (``InputError``, which never quotes a value: whether the action is secure is known
+        only once the live action is); ``warn`` hears, before the test, that the file and
+        the live action differ. In the org, the action is secure when its file or the live
+        action says so.
         """
         report = self.validate()
         if offline:
             found = require_spec(report, name)
-            inputs = prepare_inputs(given, found.contract_input, secure=found.secure)
+            inputs = prepare_inputs(given, found.contract_input)
             return run_offline(report, found, inputs, response)
         spec = find_spec(report, name)
         values: dict[str, Any] | None = None
         if spec is not None:
-            values = prepare_inputs(given, spec.contract_input, secure=spec.secure)
+            values = prepare_inputs(given, spec.contract_input)
         with self.session(report) as (api, org):
             scope = report.project.integrations
             target = find_live(api, name, scope=scope, cache=self._cache(org))
@@ -236,7 +238,7 @@ class Orchestrator:
                 raise unknown_action(name, (s.name for s in report.actions), where)
             secure = target.secure or (spec is not None and spec.secure)
             if values is None:
-                values = prepare_inputs(given, target.input_schema, secure=secure)
+                values = prepare_inputs(given, target.input_schema)
             notes = remote_warnings(spec, target, name, self.directory)
             for note in notes:
                 if warn is not None:

@@ -4,7 +4,8 @@ Offline, the request is rendered as Genesys would render it, and with a sample r
 translation map, the success template and the output contract are checked too. In the org,
 the live action of that name is tested and its steps reported. For a ``secure`` action no
 input value is ever part of a result: requests are shown with ``<input.NAME>`` placeholders,
-step bodies and error texts are left out, and outputs are redacted.
+step bodies, error texts and the org's result are left out, and offline outputs are
+redacted.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler import jsonsafe
 from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, DEFAULT_SUCCESS_TEMPLATE, ActionSpec
 from reconciler.config.tree import JsonPath, Located
 from reconciler.diff import canonical_desired, canonical_live, diff
 from reconciler.errors import ApiError, DactlError
 from reconciler.genesys import ActionsApi
 from reconciler.inputs import contract_problems, placeholders, redact
-from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache
+from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache, integrations_for
 from reconciler.plan import Integrations
 from reconciler.templating import TemplateProblem, render, template_context, translate
 from reconciler.validate import ValidationReport
@@ -235,8 +237,11 @@ def _respond(
     except OSError as exc:
         reason = exc.strerror or exc
         raise DactlError(f"--response {response_file}: cannot be read ({reason})") from None
+    except UnicodeDecodeError as exc:
+        run.problems.append(f"--response {response_file}: not UTF-8 text (byte {exc.start})")
+        return
     try:
-        response = json.loads(raw)
+        response = jsonsafe.loads(raw)
     except ValueError as exc:
         run.problems.append(f"--response {response_file}: not JSON: {_json_error(exc, '')}")
         return
@@ -301,7 +306,9 @@ def find_live(
     if not listed:
         return None
     scope = list(scope)
-    integrations = _integrations(api, cache, {str(a.get("integrationId")) for a in listed}, scope)
+    integrations = integrations_for(
+        api, cache, {str(a.get("integrationId")) for a in listed}, scope
+    )
     if scope:
         wanted = integrations.ids_named(scope)
         listed = [a for a in listed if a.get("integrationId") in wanted]
@@ -330,18 +337,6 @@ def find_live(
         canonical=canonical_live(full, integrations.by_id),
         integrations=integrations,
     )
-
-
-def _integrations(
-    api: ActionsApi, cache: LiveCache | None, ids: set[str], names: list[str]
-) -> Integrations:
-    cached = cache.get_integrations() if cache else None
-    if cached is not None and ids <= set(cached) and set(names) <= set(cached.values()):
-        return Integrations(cached)
-    by_id = {str(i["id"]): str(i.get("name", "")) for i in api.iter_integrations() if i.get("id")}
-    if cache is not None:
-        cache.put_integrations(by_id)
-    return Integrations(by_id)
 
 
 def remote_warnings(
@@ -413,8 +408,10 @@ def run_remote(
         if isinstance(operation, dict):
             run.steps.append(_step(operation, i, secure))
     run.success = result.get("success") is True
-    final = result.get("finalResult")
-    run.final_result = redact(final, values) if secure else _hide_credentials(final)
+    # A secure action's result could echo an input in any form (a part of it, upper-case,
+    # as a number), which no redaction finds: it is left out, and only success is told.
+    if not secure:
+        run.final_result = _hide_credentials(result.get("finalResult"))
     if isinstance(result.get("error"), dict):
         run.error = _error_text(result["error"], secure)
     return run

@@ -360,10 +360,16 @@ _JAVA_STRING_METHODS: dict[str, Callable[..., Any]] = {
     "trim": lambda s: s.strip(),
     "toUpperCase": lambda s: s.upper(),
     "toLowerCase": lambda s: s.lower(),
-    "isEmpty": lambda s: not s,
-    "equals": lambda s, other: s == _text(other),
-    "equalsIgnoreCase": lambda s, other: s.lower() == (_text(other) or "").lower(),
-    "endsWith": lambda s, suffix: s.endswith(str(suffix)),
+    # Methods that answer a boolean give a JavaBool: it renders "true"/"false" as in Java.
+    "isEmpty": lambda s: JavaBool(not s),
+    "equals": lambda s, other: JavaBool(s == _text(other)),
+    "equalsIgnoreCase": lambda s, other: JavaBool(
+        other is not None and s.lower() == (_text(other) or "").lower()
+    ),
+    "endsWith": lambda s, suffix: JavaBool(s.endswith(str(suffix))),
+    "startsWith": lambda s, prefix: JavaBool(s.startswith(str(prefix))),
+    "contains": lambda s, part: JavaBool(str(part) in s),
+    "matches": lambda s, pattern: JavaBool(re.fullmatch(str(pattern), s) is not None),
     "indexOf": lambda s, sub: s.find(str(sub)),
     "lastIndexOf": lambda s, sub: s.rfind(str(sub)),
     "substring": lambda s, start, end=None: s[start:end],
@@ -380,10 +386,11 @@ def _java_replacement(repl: str) -> str:
 
 
 def _install_java_string_methods() -> None:
-    """Java String methods through airspeed's own extension table (it has a few already)."""
+    """Java String methods through airspeed's own extension table. Ours replace airspeed's
+    of the same name (its ``startsWith``, ``contains`` and ``matches`` answer Python values:
+    ``True``, a ``re.Match``; and its ``matches`` matches a prefix only)."""
     table = airspeed.__additional_methods__.setdefault(str, {})
-    for name, method in _JAVA_STRING_METHODS.items():
-        table.setdefault(name, method)
+    table.update(_JAVA_STRING_METHODS)
 
 
 _install_java_string_methods()

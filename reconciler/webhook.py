@@ -18,6 +18,8 @@ from reconciler import __version__
 from reconciler.errors import DactlError
 from reconciler.genesys.settings import is_loopback_host
 
+_INVALID_URL = "the URL is not valid"
+
 
 class WebhookError(DactlError):
     """The webhook could not be reached, or refused the body. The message never holds the URL."""
@@ -73,6 +75,10 @@ def _post_once(
         raise _Retryable(_reason(exc)) from None
     except (httpx.RequestError, httpx.InvalidURL) as exc:
         raise WebhookError(f"the drift webhook failed: {_reason(exc)}") from None
+    except ValueError:
+        # UnicodeError (IDNAError too) is one: the host name cannot be encoded. Its text
+        # holds the host, so it is neither quoted nor chained.
+        raise WebhookError(f"the drift webhook failed: {_INVALID_URL}") from None
     status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
     if response.status_code >= 500:
         raise _Retryable(status)
@@ -89,6 +95,12 @@ def _check_url(url: str) -> None:
         raise not_a_url from None
     if host is None or parts.scheme not in ("http", "https"):
         raise not_a_url
+    try:
+        # What sending would do to the host: httpx decodes "xn--" labels, and the socket
+        # layer encodes the name with the idna codec (no empty label, none over 63).
+        httpx.URL(url).host.encode("idna")
+    except (httpx.InvalidURL, ValueError):
+        raise WebhookError(f"the drift webhook failed: {_INVALID_URL}") from None
     if parts.scheme == "http" and not is_loopback_host(host):
         raise WebhookError(
             "refusing to send the drift report over plain http: use an https:// webhook URL "
@@ -103,5 +115,5 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "could not connect"
     if isinstance(exc, httpx.InvalidURL):
-        return "the URL is not valid"
+        return _INVALID_URL
     return f"the request failed ({type(exc).__name__})"

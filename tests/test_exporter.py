@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.diff import canonical_live
-from reconciler.errors import ValidationError
+from reconciler.errors import DactlError, ValidationError
 from reconciler.exporter import ExportError, prepare_export, write_export
 from reconciler.live import LiveState
 from reconciler.plan import Integrations, LiveAction
@@ -141,3 +141,37 @@ def test_an_export_the_existing_project_file_does_not_cover_is_flagged(tmp_path:
     (note,) = result.notes
     assert note.startswith(f"warning: {tmp_path}/ does not validate now (1 error, first: ")
     assert f"integration: {INTEGRATION!r} is not in the project scope" in note
+
+
+def test_literal_credentials_in_the_org_are_warned_about_never_shown(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    leaky = action("custom_-_2", "Leaky")
+    leaky["config"]["request"]["headers"] = {
+        "Authorization": "Bearer abc$def123-s3cr3t",  # a "$" alone is not a template
+        "X-Api-Key": "k-s3cr3t-9876",
+        "X-Templated": "${credentials.token}",
+        "Accept": "application/json",
+    }
+    result = write_export(prepare_export(out, force=False), state(RAW, leaky), scope=())
+    assert (out / "leaky.yaml").is_file()
+    warnings = [n for n in result.notes if "literal credential" in n]
+    assert [w.split(": ", 1)[0].rsplit("/", 1)[-1] for w in warnings] == [
+        "leaky.yaml:15:20",
+        "leaky.yaml:16:16",
+    ]
+    for line in warnings:
+        assert ": warning: request.headers." in line
+        assert "s3cr3t" not in line and "abc" not in line
+    assert not any("X-Templated" in n or "Accept" in n for n in result.notes)
+
+
+def test_an_out_path_under_a_regular_file_is_one_line_naming_the_path(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a directory\n")
+    out = afile / "exp"
+    with pytest.raises(DactlError) as caught:
+        write_export(prepare_export(out, force=False), state(RAW), scope=())
+    message = str(caught.value)
+    assert message.startswith(f"cannot write {out}/get-queue-waiting-count.yaml: ")
+    assert "\n" not in message
+    assert afile.read_text() == "not a directory\n"

@@ -96,6 +96,14 @@ def export_of(name: str, type_id: str = "purecloud-data-actions", **extra: Any) 
     return out
 
 
+def _nested(levels: int) -> dict[str, Any]:
+    """An object ``2 * levels`` objects deep: parses, but deeper than a file may be."""
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
 def write_json(directory: Path, name: str, data: Any) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
@@ -264,6 +272,12 @@ def test_the_export_suffix_is_removed_however_often_it_was_added(tmp_path: Path)
         ("dup.json", '{"name": "A", "name": "B"}', "invalid JSON: duplicate key 'name'"),
         ("nan.json", '{"name": NaN}', "invalid JSON: NaN is not a JSON number"),
         ("latin1.json", b'{"name": "\xe9"}', "is not UTF-8 text (byte 10)"),
+        ("deep.json", "[" * 200_000, "invalid JSON: nesting is too deep to read"),
+        (
+            "deeper.json",
+            json.dumps({**EXPORT, "contract": {"input": {"inputSchema": _nested(240)}}}),
+            "invalid JSON: nesting is deeper than 200 levels",
+        ),
         ("main.tf", 'resource "x" "y" {}', "Terraform (HCL) files cannot be imported yet"),
         ("main.tf.json", "{}", "Terraform (HCL) files cannot be imported yet"),
         ("none.json", {"integrationType": "purecloud-data-actions"}, "missing name, config, "),

@@ -44,6 +44,33 @@ def test_the_tools_genesys_templates_use(template: str, expected: str) -> None:
     assert velocity(template, s='say "hi"\n', q="a b/c&d", flag=True, n=3) == expected
 
 
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('$input.s.equals("abc") $input.s.equals("x")', "true false"),
+        ('$input.s.equalsIgnoreCase("ABC") $input.s.equalsIgnoreCase("x")', "true false"),
+        ("$input.s.isEmpty() $input.e.isEmpty()", "false true"),
+        ('$input.s.startsWith("ab") $input.s.startsWith("b")', "true false"),
+        ('$input.s.endsWith("bc") $input.s.endsWith("b")', "true false"),
+        ('$input.s.contains("b") $input.s.contains("x")', "true false"),
+        # Java's matches() is a match of the whole string
+        (
+            '$input.s.matches("[a-c]+") $input.s.matches("ab") $input.s.matches("x")',
+            "true false false",
+        ),
+        ('{"ok": $input.s.equals("abc")}', '{"ok": true}'),
+        ('#if($input.s.startsWith("a"))yes#{else}no#end', "yes"),
+        ('#if($input.s.matches("x.*"))yes#{else}no#end', "no"),
+        ("#if(!$input.e.isEmpty())yes#{else}no#end", "no"),
+        ('#if($input.s.equals("abc") == true)yes#{else}no#end', "yes"),
+    ],
+)
+def test_java_string_methods_that_answer_a_boolean_render_true_or_false(
+    template: str, expected: str
+) -> None:
+    assert velocity(template, s="abc", e="") == expected
+
+
 def test_phone_number_filter_matches_the_number_as_given_and_as_digits() -> None:
     text = velocity('$msdynamics.phoneNumberFilter("tel:+1317", ["telephone1", "mobilephone"])')
     assert text == (

@@ -190,7 +190,7 @@ def test_inputs_are_typed_by_the_contract_and_every_problem_is_reported() -> Non
     with pytest.raises(InputError) as caught:
         offline("Create Support Ticket", "customerId=c", "priority=high", "broken")
     assert caught.value.problems == [
-        "input 'priority': 'high' is not an integer (the input contract type)",
+        "input 'priority': the value given is not an integer (the input contract type)",
         "--input number 3 is not KEY=VALUE",
         "input: 'subject' is a required property",
     ]
@@ -199,10 +199,27 @@ def test_inputs_are_typed_by_the_contract_and_every_problem_is_reported() -> Non
 def test_the_input_contract_is_checked_before_anything_renders() -> None:
     with pytest.raises(InputError) as caught:
         offline("Create Support Ticket", "customerId=c", "subject=s", "priority=9")
-    assert caught.value.problems == ["input 'priority': 9 is greater than the maximum of 4"]
+    assert caught.value.problems == ["input 'priority': does not satisfy maximum 4 (value hidden)"]
     with pytest.raises(InputError) as caught:
         offline("Set User Routing Status", "userId=u", "status=AWAY")
-    assert caught.value.problems == ["input 'status': 'AWAY' is not one of ['OFF_QUEUE', 'IDLE']"]
+    assert caught.value.problems == [
+        'input \'status\': does not satisfy enum ["OFF_QUEUE", "IDLE"] (value hidden)'
+    ]
+
+
+def test_input_problems_never_quote_a_value_even_of_an_action_that_is_not_secure() -> None:
+    # Before the live action is known, whether it is secure is not: a file may say
+    # secure: false of an action that is secure in the org. So no input problem quotes one.
+    with pytest.raises(InputError) as caught:
+        offline("Set User Routing Status", f"userId={CUSTOMER}", f"status=AWAY{PIN}", f"x={PIN}")
+    problems = "\n".join(caught.value.problems)
+    assert_no_secret(problems)
+    assert "input 'status': does not satisfy enum" in problems
+    with pytest.raises(InputError) as caught:
+        offline("Create Support Ticket", "customerId=c", "subject=s", f"priority=x{PIN}")
+    assert caught.value.problems == [
+        "input 'priority': the value given is not an integer (the input contract type)"
+    ]
 
 
 def test_an_inputs_file_then_input_pairs_override_it(tmp_path: Path) -> None:
@@ -215,6 +232,55 @@ def test_an_inputs_file_then_input_pairs_override_it(tmp_path: Path) -> None:
         offline("Create Support Ticket", inputs_file=path)
     (problem,) = caught.value.problems
     assert problem.startswith(f"--inputs {path}:2:13: not JSON: Expecting value")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 200_000, "not JSON: nesting is too deep to read"),
+        ("[" * 300 + "]" * 300, "not JSON: nesting is deeper than 200 levels"),
+        (b'{"subject": "\xe9"}', "not UTF-8 text (byte 13)"),
+    ],
+)
+def test_an_inputs_file_that_cannot_be_parsed_is_one_line(
+    tmp_path: Path, content: str | bytes, message: str
+) -> None:
+    path = tmp_path / "in.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    result = CliRunner().invoke(
+        main, ["test", "Create Support Ticket", str(ACTIONS), "--offline", "--inputs", str(path)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: --inputs {path}: {message}",
+        "Nothing was run: fix the inputs (see the input contract).",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 200_000, "not JSON: nesting is too deep to read"),
+        ("[" * 300 + "]" * 300, "not JSON: nesting is deeper than 200 levels"),
+        (b'{"waiting": "\xe9"}', "not UTF-8 text (byte 13)"),
+    ],
+)
+def test_a_response_file_that_cannot_be_parsed_is_one_line(
+    tmp_path: Path, content: str | bytes, message: str
+) -> None:
+    path = tmp_path / "response.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    args = ["test", "Get Queue Waiting Count", str(ACTIONS), "--offline", "--input", "queueId=q"]
+    result = CliRunner().invoke(main, [*args, "--response", str(path)])
+    assert result.exit_code == 1
+    assert f"\n--response {path}: {message}\nFAIL: 1 problem.\n" in result.stdout
+    assert result.stderr == ""
 
 
 def test_number_and_boolean_inputs(tmp_path: Path) -> None:
@@ -240,8 +306,8 @@ def test_number_and_boolean_inputs(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         offline("Probe", "r=NaN", "b=yes", directory=directory)
     assert caught.value.problems == [
-        "input 'r': 'NaN' is not a number (the input contract type)",
-        "input 'b': 'yes' is not a boolean (the input contract type)",
+        "input 'r': the value given is not a number (the input contract type)",
+        "input 'b': the value given is not a boolean (the input contract type)",
     ]
 
 
@@ -536,6 +602,32 @@ def test_a_secure_remote_test_shows_step_names_and_codes_only() -> None:
     assert_no_secret(text)
     assert "  ✗ 3. Apply output transformation: HTTP 400 bad.request\n" in text
     assert "Transform failed" not in text and "Bearer" not in text
+
+
+ECHOING_TEST = {
+    "success": True,
+    "operations": [{"step": 1, "name": "Execute request", "success": True, "result": {}}],
+    # what a service may answer: the inputs echoed, exactly and not quite
+    "finalResult": {
+        "customer": CUSTOMER,
+        "customerUpper": CUSTOMER.upper(),
+        "pinLast4": PIN[-4:],
+        "pinNumber": int(PIN),
+        "greeting": f"Hello {CUSTOMER.removeprefix('cust-')}",
+    },
+}
+
+
+def test_a_secure_remote_test_prints_no_result_only_whether_it_succeeded() -> None:
+    run = remote(ECHOING_TEST, secure=True)
+    assert run.passed and run.final_result is None
+    text = render_result(run)
+    for leaked in (CUSTOMER, CUSTOMER.upper(), PIN[-4:], CUSTOMER.removeprefix("cust-")):
+        assert leaked not in text, text
+    assert "Result: hidden (secure action)\n" in text
+    assert text.endswith("PASS: the test succeeded.\n")
+    shown = render_result(remote(ECHOING_TEST, secure=False))
+    assert f'"customerUpper": "{CUSTOMER.upper()}"' in shown  # only secure hides it
 
 
 def test_a_refused_remote_test_names_the_reasons_unless_secure() -> None:

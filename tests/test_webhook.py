@@ -104,3 +104,31 @@ def test_plain_http_is_allowed_to_loopback() -> None:
     receiver = Receiver(200)
     receiver.post("http://127.0.0.1:9/hook")
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://xn--.com/services/s3cr3t-token",  # an A-label with nothing after xn--
+        "https://" + "a" * 64 + ".com/services/s3cr3t-token",  # a label over 63 characters
+        "https://hooks..example.com/services/s3cr3t-token",  # an empty label
+    ],
+)
+def test_a_bad_host_name_is_an_invalid_url_never_a_traceback(url: str) -> None:
+    receiver = Receiver()
+    message = _error(lambda: receiver.post(url))
+    assert message == "the drift webhook failed: the URL is not valid"
+    assert "aaaa" not in message and "xn--" not in message
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("error", [UnicodeError, ValueError])
+def test_an_encoding_failure_while_sending_is_an_invalid_url(error: type[Exception]) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        # the socket layer encodes the host with the idna codec, after httpx's checks
+        raise error(f"encoding with 'idna' codec failed for {request.url}")
+
+    with pytest.raises(WebhookError) as info:
+        post_json(URL, {"text": "hi"}, transport=httpx.MockTransport(answer))
+    assert str(info.value) == "the drift webhook failed: the URL is not valid"
+    assert info.value.__cause__ is None and info.value.__suppress_context__

@@ -65,14 +65,18 @@ def _body(body: str) -> str:
 def render_remote(run: RemoteRun) -> list[str]:
     lines = [f"Test of {run.name!r} in the org ({run.action_id}, version {run.version})"]
     if run.secure:
-        lines.append("secure action: step details are hidden, only names and codes are shown")
+        lines.append(
+            "secure action: step details and the result are hidden, only names and codes are shown"
+        )
     for step in run.steps:
         mark = "✓" if step.success else "✗"
         head = f"{INDENT}{mark} {step.number}. {step.name}"
         lines.append(f"{head}: {step.error}" if step.error else head)
         if step.detail is not None:
             lines += _indent(_clip(step.detail.splitlines()), INDENT * 3)
-    if run.final_result is not None:
+    if run.secure:
+        lines += ["", "Result: hidden (secure action)"]
+    elif run.final_result is not None:
         lines += ["", "Result:", *_indent(_json(run.final_result).splitlines())]
     if run.error and not any(s.error for s in run.steps):
         lines += ["", f"Error: {run.error}"]

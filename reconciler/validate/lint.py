@@ -10,6 +10,8 @@ from reconciler.config.loader import ActionDocument
 from reconciler.config.model import PLATFORM_DEFAULT_TIMEOUT, ProjectSpec
 from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem, error, warning
+from reconciler.validate.templates import TOOLS
+from reconciler.validate.velocity import scan
 
 _SENSITIVE_WORDS = frozenset(
     {
@@ -53,6 +55,9 @@ _CREDENTIAL_HEADERS = frozenset(
     }
 )
 _SCHEME_TOKEN = re.compile(r"^\s*(basic|bearer|token|apikey)\s+\S{6,}", re.IGNORECASE)
+# Variables a request template can use: the inputs, the tools (``$credentials``, ``$esc``,
+# ``$encoding``, ...) and, for actions of a custom-auth integration, ``$authResponse``.
+_TEMPLATE_ROOTS = TOOLS | {"input", "authResponse"}
 
 
 def words(name: str) -> list[str]:
@@ -120,10 +125,29 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
 
 
 def literal_credential(header: str, value: str) -> bool:
-    """Whether a header value looks like a secret written in clear (not templated)."""
-    if "$" in value or not value.strip():
+    """Whether a header value looks like a secret written in clear (not templated).
+
+    A ``$`` alone does not make a value templated: secrets hold ``$`` too. The value is
+    templated only when it holds a real Velocity reference, as the template scanner finds
+    them: a braced one (``${credentials.token}``, ``$!{input.key}``, ``${anything}``), or an
+    unbraced one to a member of a variable Genesys gives templates (``$credentials.token``,
+    ``$!input.key``, ``$encoding.base64(...)``, ``$authResponse.access_token``). In
+    ``Bearer abc$def123`` the ``$def123`` names no such variable, so it is text and the value
+    is a literal credential.
+    """
+    if not value.strip() or _templated(value):
         return False
     return header.lower() in _CREDENTIAL_HEADERS or bool(_SCHEME_TOKEN.match(value))
+
+
+def _templated(value: str) -> bool:
+    if "$" not in value:
+        return False
+    for ref in scan(value).references:
+        head = ref.text.removeprefix("$").removeprefix("!")  # "credentials.token"
+        if ref.braced or (ref.root in _TEMPLATE_ROOTS and head.startswith(f"{ref.root}.")):
+            return True
+    return False
 
 
 def _policy(doc: Located, data: dict[str, Any], project: ProjectSpec) -> list[Problem]:

@@ -237,3 +237,29 @@ def test_an_export_costs_what_a_plan_costs(cli: Cli) -> None:
     warm_plan = cost("plan", "exported")
     assert warm_export == warm_plan
     assert warm_export == {"POST /oauth/token": 1, "GET /api/v2/integrations/actions": 1}
+
+
+def test_literal_credentials_from_the_org_are_warned_about_never_printed(cli: Cli) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    secret = "Bearer abc$def123-s3cr3t"  # a "$" alone does not make it a template
+    with cli.api() as client:
+        edit_in_org(
+            ActionsApi(client), ids["Get Queue Waiting Count"], headers={"Authorization": secret}
+        )
+    result = cli.run("export", "--out", "fresh")
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "literal credential" in x]
+    assert line.startswith("fresh/get-queue-waiting-count.yaml:")
+    assert ": warning: request.headers.Authorization: looks like a literal credential" in line
+    assert "s3cr3t" not in result.stdout + result.stderr
+    assert secret in (cli.cwd / "fresh" / "get-queue-waiting-count.yaml").read_text()
+
+
+def test_an_out_path_under_a_regular_file_is_one_line_naming_it(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    (cli.cwd / "afile").write_text("a regular file\n")
+    result = cli.run("export", "--out", "afile/exp")
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: cannot write afile/exp/") and "Not a directory" in line
+    assert (cli.cwd / "afile").read_text() == "a regular file\n"

@@ -36,7 +36,7 @@ def test_invalid_inputs_fail_before_any_request(cli: Cli) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "Error: input: 'subject' is a required property",
-        "Error: input 'priority': 9 is greater than the maximum of 4",
+        "Error: input 'priority': does not satisfy maximum 4 (value hidden)",
         "Nothing was run: fix the inputs (see the input contract).",
     ]
     assert requests_by_route(before, cli.sandbox.stats()) == {}
@@ -75,9 +75,35 @@ def test_a_secure_action_never_prints_its_inputs(cli: Cli) -> None:
     output = result.stdout + result.stderr
     assert PIN not in output and CUSTOMER not in output, output
     assert "  ✓ 2. Resolve request body template\n" in result.stdout
-    assert '"verified": false' in result.stdout
+    # the result could echo an input: only whether the test succeeded is printed
+    assert "Result: hidden (secure action)\n" in result.stdout
+    assert '"verified"' not in result.stdout
+    assert result.stdout.endswith("PASS: the test succeeded.\n")
 
     refused = cli.run("test", "Verify Customer PIN", "--input", f"pin={PIN}")
     assert refused.returncode == 1
     assert PIN not in refused.stdout + refused.stderr
     assert "Error: input: 'customerId' is a required property" in refused.stderr
+
+
+def test_an_action_secure_in_the_org_but_not_in_its_file_never_prints_its_inputs(
+    cli: Cli,
+) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    # the file is out of date: it says secure: false, and has a stricter contract
+    path = cli.cwd / "actions" / "verify-customer-pin.yaml"
+    text = path.read_text().replace("secure: true", "secure: false")
+    path.write_text(
+        text.replace("pin: {type: string}", 'pin: {type: string, pattern: "^[0-9]{4}$"}')
+    )
+    args = ("test", "Verify Customer PIN", "--input", f"customerId={CUSTOMER}")
+    refused = cli.run(*args, "--input", f"pin={PIN}")
+    assert refused.returncode == 1
+    assert PIN not in refused.stdout + refused.stderr, refused.stderr
+    assert "Error: input 'pin': does not satisfy pattern" in refused.stderr
+
+    ran = cli.run(*args, "--input", "pin=1234")
+    assert ran.returncode == 0, ran.stderr
+    output = ran.stdout + ran.stderr
+    assert "1234" not in output and CUSTOMER not in output, output
+    assert "secure action: step details and the result are hidden" in ran.stdout

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.validate import validate_tree
-from reconciler.validate.lint import looks_sensitive, words
+from reconciler.validate.lint import literal_credential, looks_sensitive, words
 from tests.conftest import REPO_ROOT
 
 ACTION = """\
@@ -99,6 +99,47 @@ def test_literal_credential_header_warns_without_showing_it(tmp_path: Path, valu
 def test_templated_credential_header_is_fine(tmp_path: Path) -> None:
     write_action(tmp_path, auth="Bearer ${credentials.token}")
     assert validate_tree(tmp_path).problems == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Bearer abc$def123",  # "$def123" is no variable Genesys has: it stays in the text
+        "Bearer abc$def123$ghi456",
+        "s3cr3t$$value",
+        "Bearer $12345678",
+        "Token x$input",  # not "$input.": the literal "x" is followed by a root only by chance
+    ],
+)
+def test_a_dollar_sign_alone_does_not_make_a_literal_templated(value: str) -> None:
+    assert literal_credential("Authorization", value)
+    assert literal_credential("X-Api-Key", value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "${credentials.token}",
+        "Bearer ${credentials.token}",
+        "Bearer $!{credentials.token}",
+        "Bearer $credentials.token",
+        "Bearer $!credentials.token",
+        "${input.apiKey}",
+        "$input.apiKey",
+        'Basic $encoding.base64("${credentials.clientId}:${credentials.clientSecret}")',
+        "${authResponse.token_type} ${authResponse.access_token}",
+        "Bearer $authResponse.access_token",
+        "Bearer ${token}",  # braced: a reference whatever its name
+    ],
+)
+def test_a_real_velocity_reference_makes_a_value_templated(value: str) -> None:
+    assert not literal_credential("Authorization", value)
+
+
+def test_a_literal_with_a_dollar_sign_warns_without_showing_it(tmp_path: Path) -> None:
+    write_action(tmp_path, auth='"Bearer abc$def123"')
+    (warning,) = validate_tree(tmp_path).warnings
+    assert warning.rule == "credential" and "abc" not in warning.message
 
 
 def test_warnings_exit_zero_and_print(tmp_path: Path) -> None:
