@@ -90,6 +90,28 @@ def edit_in_org(
     return int(api.patch_action(action_id, {**body, "version": live["version"]})["version"])
 
 
+def create_in_org(cli: Cli, name: str, integration: str = "Genesys Cloud Data Actions") -> str:
+    """An action made in the org directly (no file in git); its id."""
+    url = (
+        "/api/v2/users/${input.q}" if "Genesys" in integration else "https://example.com/${input.q}"
+    )
+    canonical: dict[str, Any] = {
+        "name": name,
+        "integrationId": SANDBOX_INTEGRATIONS[integration],
+        "category": integration,
+        "secure": False,
+        "timeoutSeconds": 5,
+        "contract": {
+            "input": {"type": "object", "properties": {"q": {"type": "string"}}},
+            "output": {"type": "object", "properties": {}},
+        },
+        "request": {"requestUrlTemplate": url, "requestType": "GET"},
+        "response": {"translationMap": {}, "successTemplate": "${rawResult}"},
+    }
+    with cli.api() as client:
+        return str(ActionsApi(client).create_action(post_body(canonical))["id"])
+
+
 def seed_actions(cli: Cli, directory: Path) -> dict[str, str]:
     """Create every action of ``directory`` in the sandbox through the API; name -> id."""
     report = validate_tree(directory)

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import post_body
 from tests.e2e.conftest import (
-    SANDBOX_INTEGRATIONS,
     Cli,
+    create_in_org,
     edit_in_org,
     requests_by_route,
     seed_actions,
@@ -74,26 +73,6 @@ def ui_edit(cli: Cli, action_id: str) -> None:
         edit_in_org(ActionsApi(client), action_id, timeoutSeconds=9, headers={"X-Debug": "1"})
 
 
-def create_in_org(cli: Cli, name: str) -> str:
-    """An action made in the org directly, in a scoped integration, with no file in git."""
-    integration = "Web Services Data Actions"
-    canonical = {
-        "name": name,
-        "integrationId": SANDBOX_INTEGRATIONS[integration],
-        "category": integration,
-        "secure": False,
-        "timeoutSeconds": 5,
-        "contract": {
-            "input": {"type": "object", "properties": {"q": {"type": "string"}}},
-            "output": {"type": "object", "properties": {}},
-        },
-        "request": {"requestUrlTemplate": "https://example.com/${input.q}", "requestType": "GET"},
-        "response": {"translationMap": {}, "successTemplate": "${rawResult}"},
-    }
-    with cli.api() as client:
-        return str(ActionsApi(client).create_action(post_body(canonical))["id"])
-
-
 def delete_in_org(cli: Cli, action_id: str) -> None:
     with cli.api() as client:
         ActionsApi(client).delete_action(action_id)
@@ -142,7 +121,7 @@ def test_an_edit_made_in_the_org_is_changed_outside_git(cli: Cli) -> None:
 
 def test_an_action_made_in_the_org_is_unmanaged_and_left_alone(cli: Cli) -> None:
     seed_actions(cli, cli.cwd / "actions")
-    extra = create_in_org(cli, "Made In The Org")
+    extra = create_in_org(cli, "Made In The Org", "Web Services Data Actions")
     before = cli.sandbox.stats()
     body = drift_json(cli)
     assert [(a["status"], a["name"], a["id"]) for a in body["actions"]] == [
@@ -173,7 +152,7 @@ def test_drift_is_read_only(cli: Cli) -> None:
     ids = seed_actions(cli, cli.cwd / "actions")
     ui_edit(cli, ids["Lookup Customer By Phone"])
     delete_in_org(cli, ids["Get User Presence"])
-    create_in_org(cli, "Made In The Org")
+    create_in_org(cli, "Made In The Org", "Web Services Data Actions")
     before = cli.sandbox.stats()
     for fmt in ("text", "markdown", "json"):
         result = cli.run("drift", "actions", "--refresh", "--format", fmt)
@@ -189,7 +168,7 @@ def test_drift_is_read_only(cli: Cli) -> None:
 def test_the_webhook_gets_a_summary_and_the_json_report(cli: Cli, receiver: Receiver) -> None:
     ids = seed_actions(cli, cli.cwd / "actions")
     ui_edit(cli, ids["Lookup Customer By Phone"])
-    create_in_org(cli, "Made In The Org")
+    create_in_org(cli, "Made In The Org", "Web Services Data Actions")
     result = cli.run("drift", "actions", DACTL_DRIFT_WEBHOOK=receiver.url)
     assert result.returncode == 2, result.stdout + result.stderr
     assert SECRET_PATH not in result.stdout + result.stderr

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import post_body
 from reconciler.sandbox.seed import CUSTOM_AUTH_ACTION_ID, STATIC_ACTION_IDS
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import (
-    SANDBOX_INTEGRATIONS,
     Cli,
+    create_in_org,
     edit_in_org,
     requests_by_route,
     seed_actions,
@@ -50,25 +48,6 @@ def exported_names(directory: Path) -> dict[str, str]:
         if path.name != "dactl.yaml":
             out[yaml.safe_load(path.read_text(encoding="utf-8"))["name"]] = path.name
     return out
-
-
-def create_in_org(cli: Cli, name: str, integration: str = GENESYS) -> str:
-    """An action made in the org directly, with no file in git."""
-    canonical: dict[str, Any] = {
-        "name": name,
-        "integrationId": SANDBOX_INTEGRATIONS[integration],
-        "category": integration,
-        "secure": False,
-        "timeoutSeconds": 5,
-        "contract": {
-            "input": {"type": "object", "properties": {"q": {"type": "string"}}},
-            "output": {"type": "object", "properties": {}},
-        },
-        "request": {"requestUrlTemplate": "/api/v2/users/${input.q}", "requestType": "GET"},
-        "response": {"translationMap": {}, "successTemplate": "${rawResult}"},
-    }
-    with cli.api() as client:
-        return str(ActionsApi(client).create_action(post_body(canonical))["id"])
 
 
 def test_export_then_plan_shows_no_change(cli: Cli) -> None:
