@@ -340,6 +340,13 @@ class Applier:
             self._discard_draft(change, action_id)
             return self._ok(change, current, current, "already up to date", notes)
         new_version = int(published["version"])
+        # Nothing documents that a publish applies a contract change; check that it did.
+        left = diff(self._canonical(self.api.get_action_full(action_id)), after)
+        if left:
+            raise _Stop(
+                f"published {action_id} v{new_version}, but the org kept its own "
+                f"{_paths(left)}; the change did not take: run plan to see the action as it is"
+            )
         return self._ok(change, current, new_version, "updated through a draft", notes)
 
     def _patch_draft(

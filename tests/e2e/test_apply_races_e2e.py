@@ -213,3 +213,25 @@ def test_the_audit_log_holds_paths_never_values(org: tuple[Cli, dict[str, str]])
     (record,) = audit
     assert record["fields"] == ["request.headers.X-Api-Key"]
     assert "k-0123456789abcdef" not in (cli.cwd / "audit.jsonl").read_text()
+
+
+def test_a_publish_that_does_not_take_is_reported(org: tuple[Cli, dict[str, str]]) -> None:
+    """Nothing documents that publishing a draft applies a contract change; apply checks
+    the published action and fails the change when the org kept its own contract."""
+    cli, ids = org
+    edit_file(cli, "waiting: {type: integer}", "waiting: {type: number}")
+
+    def org_ignores_the_draft(api: ActionsApi) -> None:
+        def publish_the_old_contract(action_id: str, version: int) -> dict[str, Any]:
+            api.delete_draft(action_id)  # the org drops the change, as a stricter org might
+            live = api.get_action(action_id, expand_contract=False, include_config=False)
+            return {"version": int(live["version"]), "id": action_id}
+
+        api.publish_draft = publish_the_old_contract  # type: ignore[method-assign]
+
+    outcome, _ = run(
+        cli, saved_plan=False, before_write=org_ignores_the_draft, wrap="validate_draft"
+    )
+    assert not outcome.ok
+    assert f"published {ids[QUEUE]} v1, but the org kept its own" in outcome.message
+    assert "contract.output.properties.waiting.type" in outcome.message
