@@ -83,7 +83,24 @@ def connection_options(func: F) -> F:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Dactl(click.Group):
+    """Usage errors exit 1 like every other error: exit 2 means "changes" or "drift"."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exc:  # --help, --version
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Dactl, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dactl")
 def main() -> None:
     """Manage Genesys Cloud data actions as code."""
@@ -150,6 +167,11 @@ def plan(
     from reconciler.orchestrator import Connection, Orchestrator, save_plan
     from reconciler.render.plan import render_json, render_markdown, render_text
 
+    if out is not None and out.suffix.lower() in (".yaml", ".yml"):
+        raise DactlError(
+            f"--out {out}: a saved plan is JSON; a .yaml name would be taken for (or "
+            "overwrite) an action file"
+        )
     orchestrator = Orchestrator(
         directory, Connection(api_url, region, concurrency), refresh=refresh
     )
@@ -163,7 +185,7 @@ def plan(
         text = render_text(result.plan, color=sys.stdout.isatty())
     click.echo(text, nl=False)
     if out is not None:
-        save_plan(result.plan, out, directory)
+        save_plan(result.plan, out, directory, result.org)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
     if detailed_exitcode and not result.plan.empty:
         sys.exit(2)
@@ -301,12 +323,17 @@ def apply(
 
     saved = None
     directory = target
-    if target.is_file() and target.suffix.lower() == ".json":
+    if target.is_file():
+        if target.suffix.lower() in (".yaml", ".yml"):
+            raise DactlError(
+                f"{target} is a file: apply takes the directory that holds dactl.yaml and "
+                "the action files, or a saved plan (use --target NAME for one action)"
+            )
+        saved = read_saved_plan(target)  # says so when the file is not a saved plan
         if prune or targets:
             raise DactlError(
                 "--prune and --target are decided when planning; a saved plan is applied as is"
             )
-        saved = read_saved_plan(target)
         directory = Path(saved.directory)
     interactive = sys.stdin.isatty()
     if saved is None and not auto_approve and not interactive:

@@ -9,6 +9,7 @@ the desired state needs is missing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -71,7 +72,9 @@ class LiveCache:
         return wrapper.get("data")
 
     def _write(self, path: Path, data: Any) -> None:
-        atomic_write_json(path, {"format": CACHE_FORMAT, "data": data}, durable=False)
+        # The cache only saves requests: a run that cannot write it is slower, never wrong.
+        with contextlib.suppress(OSError):
+            atomic_write_json(path, {"format": CACHE_FORMAT, "data": data}, durable=False)
 
 
 @dataclass

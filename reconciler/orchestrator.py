@@ -65,6 +65,7 @@ class PlanResult:
     report: ValidationReport
     live: LiveState
     requests: int = 0
+    org: str = ""  # the org's cache key: API host and client id, never a secret
 
 
 @dataclass
@@ -79,7 +80,16 @@ class Orchestrator:
     on_progress: Callable[[int], None] | None = None
 
     def validate(self) -> ValidationReport:
-        """Validate the tree; ``ValidationError`` (carrying every problem) when invalid."""
+        """Validate the tree; ``ValidationError`` (carrying every problem) when invalid.
+
+        Commands that talk to the org need the whole tree: one file would look like a
+        project with one action, and with prune every other action would be deleted.
+        """
+        if self.directory.is_file():
+            raise DactlError(
+                f"{self.directory} is a file: this command takes the directory that holds "
+                "dactl.yaml and the action files (use --target NAME for one action)"
+            )
         report = validate_tree(self.directory)
         if not report.ok:
             raise ValidationError(report.problems)
@@ -174,7 +184,7 @@ class Orchestrator:
             targets=targets,
             safety=project_safety(report.project),
         )
-        return PlanResult(plan, report, live, api.client.requests_sent)
+        return PlanResult(plan, report, live, api.client.requests_sent, org)
 
     def export(self, *, integrations: tuple[str, ...] = (), force: bool = False) -> ExportResult:
         """Write the live actions into ``directory``: those of ``integrations``, else of
@@ -296,6 +306,12 @@ def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Pla
     did at plan time (a version bump alone is not staleness). Any other difference makes
     the whole plan stale: ``StalePlanError``, and nothing is written.
     """
+    if saved.org != fresh.org:
+        raise StalePlanError(
+            f"{saved.path} was planned against another org (or with another client id) "
+            "than the one this run connects to; nothing was changed. Check the connection "
+            "settings, or plan again against this org."
+        )
     problems: list[str] = []
     if saved.desired_hash != fresh.plan.desired_hash:
         problems.append("the action files changed since the plan was made")
@@ -378,10 +394,11 @@ class _WriteOnlyCache(LiveCache):
         return None
 
 
-def save_plan(plan: Plan, path: Path, directory: Path) -> None:
+def save_plan(plan: Plan, path: Path, directory: Path, org: str) -> None:
     """Write the saved-plan file atomically (no partial file on failure); it records the
-    directory it was made from, for ``dactl apply PLANFILE``."""
+    directory and the org it was made from, for ``dactl apply PLANFILE``."""
+    body = {**plan_to_dict(plan), "directory": str(directory), "org": org}
     try:
-        atomic_write_json(path, {**plan_to_dict(plan), "directory": str(directory)})
+        atomic_write_json(path, body)
     except OSError as exc:
         raise DactlError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc

@@ -311,6 +311,7 @@ class SavedPlan:
     directory: str
     desired_hash: str
     changes: tuple[SavedChange, ...]
+    org: str = ""
 
 
 def read_saved_plan(path: Path) -> SavedPlan:
@@ -341,7 +342,13 @@ def read_saved_plan(path: Path) -> SavedPlan:
             )
             for c in data["changes"]
         )
-        return SavedPlan(str(path), str(data["directory"]), str(data["desired_hash"]), changes)
+        return SavedPlan(
+            str(path),
+            str(data["directory"]),
+            str(data["desired_hash"]),
+            changes,
+            str(data["org"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanError(f"{path}: damaged saved plan ({exc!r}); plan again") from exc
 

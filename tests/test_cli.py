@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from reconciler import __version__
 from tests.conftest import REPO_ROOT
 
@@ -46,3 +48,25 @@ def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert __version__ in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("drift", "actions", "--format", "yaml"),
+        ("plan", "actions", "--detailed-exitcode", "--bogus"),
+        ("plan", "actions", "--detailed-exitcode", "--concurrency", "0"),
+        ("no-such-command",),
+    ],
+)
+def test_a_usage_error_is_exit_1_never_2_which_means_changes_or_drift(
+    args: tuple[str, ...],
+) -> None:
+    result = run(*args)
+    assert result.returncode == 1, result.stderr
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_and_version_still_exit_0() -> None:
+    assert run("--help").returncode == 0
+    assert run("plan", "--help").returncode == 0

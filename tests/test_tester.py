@@ -3,6 +3,7 @@ and secure redaction throughout."""
 
 from __future__ import annotations
 
+import base64
 import json
 import textwrap
 from pathlib import Path
@@ -645,3 +646,25 @@ def test_a_refused_remote_test_names_the_reasons_unless_secure() -> None:
     assert str(caught.value) == (
         "the org refused the test (HTTP 400 invalid.schema; details hidden: secure)"
     )
+
+
+def test_a_secure_offline_output_derived_from_an_input_is_never_shown(tmp_path: Path) -> None:
+    """Upper-cased, cut or encoded, a secret is still a secret: the output is hidden."""
+    derived = SECURE_ACTION.replace(
+        """successTemplate: '{"ok": ${ok}, "echo": "${input.pin} for ${input.customerId}"}\'""",
+        """successTemplate: '{"ok": ${ok}, "echo": "$input.customerId.toUpperCase() """
+        """$encoding.base64(${input.pin})"}\'""",
+    ).replace("echo: {type: integer}", "echo: {type: string}")
+    assert derived != SECURE_ACTION
+    directory = write_action(tmp_path, derived)
+    sample = tmp_path / "response.json"
+    sample.write_text('{"ok": true}')
+    run = offline(
+        "Probe Secure", f"customerId={CUSTOMER}", "pin=4321", directory=directory, response=sample
+    )
+    assert run.passed, run.problems
+    text = render_result(run)
+    assert_no_secret(text)
+    assert CUSTOMER.upper() not in text
+    assert base64.b64encode(b"4321").decode() not in text and "4321" not in text
+    assert "Output: hidden (secure action)" in text

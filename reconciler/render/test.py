@@ -29,7 +29,10 @@ def render_offline(run: OfflineRun) -> list[str]:
         lines += [f"{INDENT}{k} = {v}" for k, v in run.variables.items()] or [
             f"{INDENT}(hidden: secure action)" if run.secure else f"{INDENT}(empty)"
         ]
-    if run.has_output:
+    if run.has_output and run.secure:
+        # Values derived from a secret input (upper-cased, cut, encoded) are still secret.
+        lines += ["", "Output: hidden (secure action)"]
+    elif run.has_output:
         lines += ["", "Output:", *_indent(_json(run.output).splitlines())]
     if run.problems:
         lines += ["", *run.problems, f"FAIL: {_count(len(run.problems), 'problem')}."]

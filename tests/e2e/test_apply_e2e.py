@@ -507,3 +507,35 @@ def test_a_function_action_whose_publish_fails_leaves_no_hidden_draft(cli: Cli) 
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "(through a draft)" in applied.stdout
     assert len(named(cli, "Score Lead")) == 1
+
+
+def test_a_saved_plan_applies_only_to_the_org_it_was_made_against(cli: Cli) -> None:
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    with SandboxServer(SandboxConfig()) as other:
+        before = other.stats()
+        result = cli.run("apply", "plan.json", GENESYSCLOUD_API_URL=other.base_url)
+        assert result.returncode == 1
+        assert "plan.json was planned against another org" in result.stderr
+        assert writes(before, other.stats()) == {}
+
+
+def test_commands_that_reach_the_org_take_a_directory_not_one_action_file(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    before = cli.sandbox.stats()
+    one = "actions/" + QUEUE_FILE
+    for args in (("apply", one, "--prune", "--auto-approve"), ("plan", one), ("drift", one)):
+        result = cli.run(*args)
+        assert result.returncode == 1, args
+        assert f"{one} is" in result.stderr and "takes the directory" in result.stderr, (
+            result.stderr
+        )
+    assert requests_by_route(before, cli.sandbox.stats()) == {}
+    plan_as_yaml = cli.run("plan", "actions", "--out", "actions/" + QUEUE_FILE)
+    assert plan_as_yaml.returncode == 1 and "a saved plan is JSON" in plan_as_yaml.stderr
+
+
+def test_a_plan_saved_under_any_name_applies(cli: Cli) -> None:
+    assert cli.run("plan", "actions", "--out", "myplan").returncode == 0
+    result = cli.run("apply", "myplan")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply complete: 10 created" in result.stdout

@@ -218,3 +218,11 @@ def test_progress_bar_only_when_stderr_is_a_tty(cli: Cli) -> None:
     tty_err = b"".join(chunks).decode(errors="replace")
     assert "Fetching live actions" in tty_err
     assert "Fetching" not in proc.stdout.decode()
+
+
+def test_an_unwritable_cache_is_no_error(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    (cli.cwd / ".dactl").write_text("a file where the cache directory would be")
+    result = cli.run("plan", "actions", "--detailed-exitcode")
+    assert result.returncode == 0, result.stderr
+    assert "No changes." in result.stdout and "Traceback" not in result.stderr
