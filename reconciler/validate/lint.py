@@ -42,18 +42,32 @@ _SENSITIVE_JOINED = (
     "birthdate",
     "dateofbirth",
 )
-_CREDENTIAL_HEADERS = frozenset(
+# A header is a credential header when its name holds one of these words (``Cookie``,
+# ``X-Client-Secret``, ``Private-Token``, ``Proxy-Authorization``), or "key" together with
+# one of _KEY_QUALIFIERS (``X-API-Key``, ``api_key``, ``X-Auth-Key``, but not
+# ``Idempotency-Key``).
+_CREDENTIAL_WORDS = frozenset(
     {
         "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
+        "auth",
+        "cookie",
+        "secret",
+        "token",
+        "password",
+        "passwd",
+        "pwd",
+        "credential",
+        "credentials",
+        "session",
+        "signature",
         "apikey",
-        "x-auth-token",
-        "x-access-token",
-        "ocp-apim-subscription-key",
     }
 )
+_KEY_QUALIFIERS = frozenset(
+    {"api", "access", "secret", "private", "auth", "subscription", "client"}
+)
+# A template call on a literal string (``$encoding.base64("admin:Hunter2")``) templates nothing.
+_LITERAL_ARGUMENT = re.compile(r"""\(\s*(["'])([^"'$]{6,})\1""")
 _SCHEME_TOKEN = re.compile(r"^\s*(basic|bearer|token|apikey)\s+\S{6,}", re.IGNORECASE)
 # Variables a request template can use: the inputs, the tools (``$credentials``, ``$esc``,
 # ``$encoding``, ...) and, for actions of a custom-auth integration, ``$authResponse``.
@@ -133,11 +147,22 @@ def literal_credential(header: str, value: str) -> bool:
     unbraced one to a member of a variable Genesys gives templates (``$credentials.token``,
     ``$!input.key``, ``$encoding.base64(...)``, ``$authResponse.access_token``). In
     ``Bearer abc$def123`` the ``$def123`` names no such variable, so it is text and the value
-    is a literal credential.
+    is a literal credential. A template call on a literal string, as in
+    ``Basic $encoding.base64("admin:Hunter2Secret")``, hides nothing: still a literal.
     """
-    if not value.strip() or _templated(value):
+    if not value.strip():
         return False
-    return header.lower() in _CREDENTIAL_HEADERS or bool(_SCHEME_TOKEN.match(value))
+    if _templated(value) and not _LITERAL_ARGUMENT.search(value):
+        return False
+    return credential_header(header) or bool(_SCHEME_TOKEN.match(value))
+
+
+def credential_header(name: str) -> bool:
+    """Whether a header's name says it carries a credential (see _CREDENTIAL_WORDS)."""
+    parts = set(words(name))
+    if parts & _CREDENTIAL_WORDS:
+        return True
+    return "key" in parts and bool(parts & _KEY_QUALIFIERS)
 
 
 def _templated(value: str) -> bool:

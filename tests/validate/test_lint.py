@@ -223,3 +223,24 @@ def test_an_action_without_a_url_is_a_warning_only_function_actions_have_none(
         "a.yaml:10:1: warning: request: no requestUrlTemplate; only Genesys Function "
         "actions have none, and the org refuses any other action without one"
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "literal"),
+    [
+        ("Cookie", "session=COOKIESECRET", True),
+        ("X-Client-Secret", "CLIENTSECRETHDR", True),
+        ("X-Auth-Key", "abcdef123", True),
+        ("Private-Token", "abcdefgh", True),
+        ("X-API-TOKEN", "zzzzzz", True),
+        ("api_key", "abcdef", True),
+        ("Authorization", 'Basic $encoding.base64("admin:Hunter2Secret")', True),
+        ("Authorization", "Bearer ${credentials.token}", False),
+        ("Authorization", 'Basic $encoding.base64("${credentials.user}:${credentials.pw}")', False),
+        ("X-Api-Key", "${credentials.apiKey}", False),
+        ("Idempotency-Key", "abc123456", False),
+        ("Content-Type", "application/json", False),
+    ],
+)
+def test_credential_headers_by_name_and_value(header: str, value: str, literal: bool) -> None:
+    assert literal_credential(header, value) is literal
