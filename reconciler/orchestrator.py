@@ -315,12 +315,15 @@ def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Pla
     problems: list[str] = []
     if saved.desired_hash != fresh.plan.desired_hash:
         problems.append("the action files changed since the plan was made")
-    current = {c.name: c for c in fresh.plan.changes}
+    by_key = {(c.name, c.action_id): c for c in fresh.plan.changes}
+    by_name: dict[str, Change] = {}
+    for c in fresh.plan.changes:
+        by_name.setdefault(c.name, c)
     live = {a.canonical["name"]: a for a in fresh.live.actions}
     keep: list[Change] = []
     notes: list[str] = []
     for planned in saved.changes:
-        now = current.get(planned.name)
+        now = by_key.get((planned.name, planned.id)) or by_name.get(planned.name)
         if now is None:
             gone = planned.kind == "delete" and planned.name not in live
             notes.append(f"{planned.name!r}: {'already deleted' if gone else 'already up to date'}")
@@ -340,11 +343,11 @@ def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Pla
             continue
         problems.append(f"{planned.name!r} {_what_changed(planned, live.get(planned.name))}")
     planned_names = {c.name for c in saved.changes}
-    extra = sorted(name for name in current if name not in planned_names)
+    # The fresh plan prunes, to see planned deletes; deletes it alone found are no news.
+    extra = sorted({c.name for c in fresh.plan.changes if c.kind != "delete"} - planned_names)
     if extra:
-        notes.append(
-            f"{len(extra)} change(s) not in the saved plan were left alone: {', '.join(extra)}"
-        )
+        shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
+        notes.append(f"{len(extra)} change(s) not in the saved plan were left alone: {shown}")
     if problems:
         raise StalePlanError(
             "stale plan: " + "; ".join(problems) + ". Nothing was changed; run plan again."

@@ -181,9 +181,11 @@ def build_plan(
 ) -> Plan:
     """Compare desired with live and return the plan (no I/O)."""
     wanted = set(targets) if targets is not None else None
-    live_by_name = _index_live(live)
     desired_list = sorted(desired, key=lambda s: s.name)
     canon = {s.name: _canonical(s, integrations) for s in desired_list}
+    groups = _group_live(live)
+    _refuse_clashes({n: g for n, g in groups.items() if n in canon})
+    live_by_name = {n: g[0] for n, g in groups.items() if n in canon}
     changes: list[Change] = []
     unchanged: list[str] = []
     for spec in desired_list:
@@ -199,9 +201,11 @@ def build_plan(
             unchanged.append(spec.name)
         else:
             changes.append(change)
-    if prune:
-        for name, current in sorted(live_by_name.items()):
-            if name not in canon and (wanted is None or name in wanted):
+    if prune:  # every live action with no file goes, duplicates of one name included
+        for name, group in sorted(groups.items()):
+            if name in canon or (wanted is not None and name not in wanted):
+                continue
+            for current in sorted(group, key=lambda a: a.id):
                 changes.append(
                     Change(
                         "delete",
@@ -213,12 +217,12 @@ def build_plan(
                     )
                 )
     if wanted is not None:
-        known = set(canon) | set(live_by_name)
+        known = set(canon) | set(groups)
         missing = sorted(wanted - known)
         if missing:
             raise PlanError(f"--target names no known action: {', '.join(missing)}")
-    changes.sort(key=lambda c: (c.name, KIND_ORDER[c.kind]))
-    existing = len(live_by_name)
+    changes.sort(key=lambda c: (c.name, KIND_ORDER[c.kind], c.action_id or ""))
+    existing = sum(len(g) for g in groups.values())
     return Plan(
         tuple(changes),
         tuple(sorted(unchanged)),
@@ -253,18 +257,23 @@ def _compare(
     return Change("update", spec.name, draft=bool(tops & DRAFT_FIELDS), **common)
 
 
-def _index_live(live: Iterable[LiveAction]) -> dict[str, LiveAction]:
+def _group_live(live: Iterable[LiveAction]) -> dict[str, list[LiveAction]]:
     by_name: dict[str, list[LiveAction]] = {}
     for action in live:
         by_name.setdefault(action.canonical["name"], []).append(action)
-    clashes = {n: a for n, a in by_name.items() if len(a) > 1}
+    return by_name
+
+
+def _refuse_clashes(groups: dict[str, list[LiveAction]]) -> None:
+    """Rule 1: a file whose name two live actions carry is an error naming both; never
+    guessed. Duplicates that no file names are not in the way (prune deletes them all)."""
+    clashes = {n: a for n, a in groups.items() if len(a) > 1}
     if clashes:
         lines = [f"{n!r}: {', '.join(sorted(x.id for x in a))}" for n, a in sorted(clashes.items())]
         raise PlanError(
             "several live actions share one name; rename or delete all but one "
             "(never guessed): " + "; ".join(lines)
         )
-    return {n: a[0] for n, a in by_name.items()}
 
 
 def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:

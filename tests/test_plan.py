@@ -179,6 +179,20 @@ def test_a_secure_change_is_always_a_replace(contracts_mutable: bool) -> None:
     assert (change.kind, change.reason) == ("replace", "secure cannot change once published")
 
 
+def test_duplicates_no_file_names_do_not_block_and_prune_deletes_them_all() -> None:
+    """Rule 1 guards matching; two UI copies of an action with no file are just unmanaged."""
+    s = spec("A")
+    copies = [live_of(spec("Copy"), "custom_-_1"), live_of(spec("Copy"), "custom_-_2")]
+    live = [live_of(s, "custom_-_a"), *copies]
+    assert build_plan([s], live, INTEGRATIONS).empty
+    pruned = build_plan([s], live, INTEGRATIONS, prune=True)
+    assert [(c.kind, c.name, c.action_id) for c in pruned.changes] == [
+        ("delete", "Copy", "custom_-_1"),
+        ("delete", "Copy", "custom_-_2"),
+    ]
+    assert pruned.existing == 3
+
+
 def test_two_live_actions_with_one_name_is_an_error_naming_both() -> None:
     s = spec("A")
     with pytest.raises(PlanError) as info:

@@ -19,7 +19,7 @@ from reconciler.errors import ApiError
 from reconciler.genesys import ActionsApi
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.process import SandboxServer
-from tests.e2e.conftest import Cli, edit_in_org, requests_by_route, seed_actions
+from tests.e2e.conftest import Cli, create_in_org, edit_in_org, requests_by_route, seed_actions
 
 pytestmark = pytest.mark.e2e
 
@@ -539,3 +539,16 @@ def test_a_plan_saved_under_any_name_applies(cli: Cli) -> None:
     result = cli.run("apply", "myplan")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Apply complete: 10 created" in result.stdout
+
+
+def test_a_saved_plan_names_no_phantom_changes_for_unmanaged_actions(cli: Cli) -> None:
+    seed_actions(cli, cli.cwd / "actions")
+    create_in_org(cli, "Made In The Org")
+    create_in_org(cli, "Made In The Org")  # and a second copy: no file names them
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    result = cli.run("apply", "plan.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Note:" not in result.stdout
+    assert "Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted." in result.stdout
+    assert len(named(cli, "Made In The Org")) == 2
