@@ -282,3 +282,26 @@ def test_snapshot(renderer, suffix: str) -> None:  # type: ignore[no-untyped-def
         body = json.loads(text)
         assert body["format_version"] == 1
         assert body["counts"] == {"create": 1, "update": 3, "replace": 1, "delete": 1}
+
+
+def test_template_text_cannot_close_the_markdown_fence_or_drive_the_terminal() -> None:
+    s = spec("A")
+    live = live_of(s, "custom_-_a")
+    live.canonical["request"]["requestTemplate"] = '{\n```\n</details>\n"\x1b]0;pwned\x07"\n}\n'
+    plan = build_plan([s], [live], INTEGRATIONS)
+    markdown = render_markdown(plan)
+    fence = next(line for line in markdown.splitlines() if line.endswith("diff"))
+    assert fence == "````diff"  # longer than the ``` inside
+    assert markdown.count("</details>") == 2  # the real one, and the one inside the block
+    text = render_text(plan)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;pwned\\x07" in text
+
+
+def test_a_table_longer_than_a_comment_is_cut_at_a_row() -> None:
+    specs = [spec(f"Action {'x' * 150} {i:04d}", timeout_seconds=9) for i in range(500)]
+    live = [live_of(spec(s.name), f"custom_-_{i}") for i, s in enumerate(specs)]
+    text = render_markdown(build_plan(specs, live, INTEGRATIONS))
+    assert len(text) <= 60_000
+    assert "_The table is cut here:" in text
+    assert text.rstrip().splitlines()[-3].startswith("| ")

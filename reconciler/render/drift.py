@@ -22,6 +22,7 @@ from reconciler.drift import (
 )
 from reconciler.render.plan import (
     MARKDOWN_LIMIT,
+    diff_block,
     diff_field,
     fit_markdown,
     md_escape,
@@ -111,11 +112,9 @@ def _md_details(action: DriftedAction) -> str:
     lines = [
         f"<details><summary>{summary}</summary>\n",
         "`-` is git, `+` is the org.\n",
-        "```diff",
+        *diff_block([line for f in action.fields for line in diff_field(f, DRIFT_SIDES)]),
+        "</details>\n",
     ]
-    for f in action.fields:
-        lines.extend(diff_field(f, DRIFT_SIDES))
-    lines.append("```\n</details>\n")
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any
 
 import click
@@ -52,9 +53,28 @@ def line_diff(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list
     """A unified line diff of a multi-line string field (before -> after, named ``labels``)."""
     before = change.before if isinstance(change.before, str) else ""
     after = change.after if isinstance(change.after, str) else ""
-    return list(
-        difflib.unified_diff(before.splitlines(), after.splitlines(), *labels, lineterm="", n=2)
-    )
+    return [
+        _visible(line)
+        for line in difflib.unified_diff(
+            before.splitlines(), after.splitlines(), *labels, lineterm="", n=2
+        )
+    ]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(line: str) -> str:
+    """Control characters as ``\\x1b`` escapes: template text (which drift reads from the
+    org) must not drive the reviewer's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
+
+
+def diff_block(lines: list[str]) -> list[str]:
+    """``lines`` in a Markdown ``diff`` code block whose fence no line can close."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}diff", *lines, fence]
 
 
 # --- text -------------------------------------------------------------------------------
@@ -137,6 +157,14 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 def fit_markdown(body: str, details: list[str], note: str, limit: int) -> str:
     """``body`` then as many ``details`` blocks as fit under ``limit`` characters; when some
     do not fit, ``note`` (formatted with ``n`` left out of ``total``) says so."""
+    room = limit - len(note) - 200
+    if len(body) > room:  # even the table is too long: cut it at a row
+        rows = body[:room].rsplit("\n", 1)[0]
+        left = body.count("\n") - rows.count("\n")
+        return (
+            rows + f"\n\n_The table is cut here: {left} more lines. Run the command for the "
+            "full list._\n"
+        )
     kept: list[str] = []
     for i, block in enumerate(details):
         candidate = body + "\n" + "".join(kept) + block
@@ -161,10 +189,8 @@ def _md_details(change: Change) -> str:
             f"Replaced because {change.reason}: the new action gets a new id; "
             "flows that reference the old id must be repointed.\n"
         )
-    lines.append("```diff")
-    for f in change.fields:
-        lines.extend(diff_field(f))
-    lines.append("```\n</details>\n")
+    lines.extend(diff_block([line for f in change.fields for line in diff_field(f)]))
+    lines.append("</details>\n")
     return "\n".join(lines) + "\n"
 
 
