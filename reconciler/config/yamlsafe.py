@@ -6,6 +6,7 @@ alias expansions (so an "alias bomb" fails fast), UTF-8 only, and a size ceiling
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +44,16 @@ class YamlProblem(Exception):
 def read_yaml(path: Path, display: str) -> Node:
     """Read one YAML file into a ``Node`` tree, or raise ``YamlProblem``."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device or a FIFO would never end
+            raise YamlProblem(Mark(display, 1, 1), "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             raise YamlProblem(
                 Mark(display, 1, 1),
-                f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (1 MiB)",
+                f"file is {info.st_size} bytes; the limit is {MAX_FILE_BYTES} bytes (1 MiB)",
             )
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # parse_yaml refuses what is over
     except OSError as exc:
         raise YamlProblem(Mark(display, 1, 1), f"cannot read file: {exc.strerror}") from exc
     return parse_yaml(raw, display)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,14 @@ def test_template_offsets_map_to_file_positions() -> None:
     ]:
         value = doc.data[path[0]][path[1]]
         assert doc.offset_mark(path, value, value.index(needle)) == expected
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_special_file_is_an_error_never_a_hang(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "special.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    with pytest.raises(YamlProblem, match="not a regular file"):
+        read_yaml(path, "special.yaml")
