@@ -29,13 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.diff import Canonical, canonical_live, content_hash, diff
+from reconciler.apply_function import FunctionWriter
+from reconciler.diff import FUNCTION_KEY, Canonical, canonical_live, content_hash, diff
 from reconciler.errors import ApiError, ConflictError, DactlError
+from reconciler.fsutil import ensure_private_dir
 from reconciler.genesys import ActionsApi
 from reconciler.genesys.bodies import draft_patch_body, patch_body, post_body
-from reconciler.plan import Change, ChangeKind
+from reconciler.plan import Change, ChangeKind, Integrations
 
-FUNCTION_INTEGRATION_TYPE = "function-data-actions"
 MAX_CONFLICT_RETRIES = 3
 
 
@@ -69,7 +70,7 @@ class AuditLog:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.path.parent)  # .dactl/: 0700, and a .gitignore
             with self.path.open("a", encoding="utf-8"):
                 pass
         except OSError as exc:
@@ -109,28 +110,28 @@ class Applier:
     """Carries out changes through an ``ActionsApi``.
 
     ``saved_plan``: the changes come from a reviewed plan file, so a conflicting edit in the
-    org is never overwritten (rule 3). ``names_by_id`` names the integrations, for the
-    canonical form of re-fetched actions.
+    org is never overwritten (rule 3). ``integrations`` names the integrations (for the
+    canonical form of re-fetched actions) and tells which host Function actions.
     """
 
     def __init__(
         self,
         api: ActionsApi,
-        names_by_id: dict[str, str],
+        integrations: Integrations,
         audit: AuditLog,
         *,
         saved_plan: bool,
         max_conflict_retries: int = MAX_CONFLICT_RETRIES,
         on_done: Callable[[Outcome], None] | None = None,
+        functions: FunctionWriter | None = None,
     ) -> None:
         self.api = api
-        self.names_by_id = names_by_id
+        self.integrations = integrations
+        self.functions = functions or FunctionWriter(api)
         self.audit = audit
         self.saved_plan = saved_plan
         self.max_conflict_retries = max_conflict_retries
         self.on_done = on_done
-        self._types: dict[str, str | None] = {}
-        self._types_lock = threading.Lock()
 
     def apply(self, changes: Sequence[Change]) -> list[Outcome]:
         """Apply every change (concurrently, within the client's bound); outcomes in order."""
@@ -177,7 +178,7 @@ class Applier:
     def _create_action(self, change: Change, after: Canonical) -> tuple[str, int, str]:
         """Create (and publish) the desired action; (id, version, note)."""
         body = post_body(after)
-        if self._integration_type(after["integrationId"]) == FUNCTION_INTEGRATION_TYPE:
+        if self.integrations.is_function(after["integrationId"]):
             return self._create_by_draft(change, body)
         try:
             created = self.api.create_action(body)
@@ -200,7 +201,8 @@ class Applier:
         return str(created["id"]), int(created["version"]), ""
 
     def _create_by_draft(self, change: Change, body: dict[str, Any]) -> tuple[str, int, str]:
-        """Function actions cannot be created published: draft-only create, then publish.
+        """Function actions cannot be created published: draft-only create, upload the code
+        and set the function's settings, then publish.
 
         A failure leaves nothing behind: the draft (and with it the draft-only action) is
         deleted, since the action listing would not show it and a rerun would add another.
@@ -211,10 +213,13 @@ class Applier:
             self._audit(change, "draft.create", outcome="error", **_error(exc))
             raise
         self._audit(change, "draft.create", action_id=draft["id"], version_after=draft["version"])
+        draft_id = str(draft["id"])
         try:
-            published = self._publish(change, str(draft["id"]), int(draft["version"]), created=True)
-        except (_Stop, ApiError):
-            self._discard_draft(change, str(draft["id"]))
+            self._write_function(change, draft_id, None)
+            version = self._draft_version(change, draft_id, int(draft["version"]))
+            published = self._publish(change, draft_id, version, created=True)
+        except (_Stop, DactlError):
+            self._discard_draft(change, draft_id)
             raise
         assert published is not None  # no guard, so always published
         return str(draft["id"]), int(published["version"]), " (through a draft)"
@@ -228,7 +233,7 @@ class Applier:
                 and action.get("integrationId") == after["integrationId"]
                 and action.get("id") != exclude
             ):
-                full = self.api.get_action_full(str(action["id"]))
+                full = self._read(str(action["id"]))
                 if not diff(self._canonical(full), after):
                     return full
                 raise _Stop(
@@ -268,7 +273,7 @@ class Applier:
         Stops when a saved plan's action changed in the org since the plan was made.
         """
         action_id, _ = _target(change)
-        full = self.api.get_action_full(action_id)
+        full = self._read(action_id)
         live, version = self._canonical(full), int(full["version"])
         if not diff(live, _after(change)):
             return version, True
@@ -299,6 +304,8 @@ class Applier:
         action_id, version = _target(change)
         after = _after(change)
         existing = self.api.get_draft_full(action_id)
+        if existing is not None and self._is_function(change):
+            existing[FUNCTION_KEY] = self.api.get_function(action_id, draft=True)
         if existing is not None:
             if diff(self._canonical(existing), after):
                 raise _Stop(
@@ -315,6 +322,13 @@ class Applier:
             self._audit(change, "draft.create", version_after=draft["version"])
             patched = self._patch_draft(change, action_id, int(draft["version"]), after)
             draft_version = int(patched["version"])
+            if self._is_function(change):
+                try:
+                    self._write_function(change, action_id, change.before)
+                    draft_version = self._draft_version(change, action_id, draft_version)
+                except (_Stop, DactlError):
+                    self._discard_draft(change, action_id)
+                    raise
         notes: list[str] = []
         state = {"current": version}
 
@@ -341,7 +355,7 @@ class Applier:
             return self._ok(change, current, current, "already up to date", notes)
         new_version = int(published["version"])
         # Nothing documents that a publish applies a contract change; check that it did.
-        left = diff(self._canonical(self.api.get_action_full(action_id)), after)
+        left = diff(self._canonical(self._read(action_id)), after)
         if left:
             raise _Stop(
                 f"published {action_id} v{new_version}, but the org kept its own "
@@ -395,8 +409,9 @@ class Applier:
             hint = ""
             if not created and "cannot be changed" in reasons:
                 hint = (
-                    " (this org refuses contract changes: set immutableContracts: true in "
-                    "dactl.yaml, plan again, and apply with --allow-replace)"
+                    " (this org refuses contract changes, as Genesys does by default: remove "
+                    "immutableContracts: false from dactl.yaml, plan again, and apply with "
+                    "--allow-replace)"
                 )
             raise _Stop(f"the org refused the draft: {reasons or 'no reason given'}{hint}")
         before = None
@@ -476,7 +491,7 @@ class Applier:
 
     def _check_unchanged(self, change: Change, action_id: str, verb: str) -> None:
         """A saved plan's action must still hold what the plan showed (rule 2)."""
-        live = self._canonical(self.api.get_action_full(action_id))
+        live = self._canonical(self._read(action_id))
         if content_hash(live) != change.live_hash:
             raise _Stop(
                 f"{action_id} {_changed_since_plan(change, live)}; not {verb}: run plan "
@@ -498,6 +513,7 @@ class Applier:
                 )
                 raise
         self._audit(change, "delete", action_id=action_id, version_before=version)
+        self.api.wait_until_gone(action_id)  # so that a plan right after sees it gone
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -508,17 +524,38 @@ class Applier:
         return Outcome(change.name, change.kind, True, message, change.action_id, before, after)
 
     def _canonical(self, action: dict[str, Any]) -> Canonical:
-        return canonical_live(action, self.names_by_id)
+        return canonical_live(action, self.integrations.names_by_id)
 
-    def _integration_type(self, integration_id: str) -> str | None:
-        with self._types_lock:
-            if integration_id not in self._types:
-                integration = self.api.get_integration(integration_id)
-                kind = integration.get("integrationType")
-                self._types[integration_id] = (
-                    str(kind.get("id")) if isinstance(kind, dict) else None
-                )
-            return self._types[integration_id]
+    def _read(self, action_id: str) -> dict[str, Any]:
+        """The published action as plan reads it: for a Function action, with its
+        function settings and package (``GET .../function``)."""
+        full = self.api.get_action_full(action_id)
+        if self.integrations.is_function(str(full.get("integrationId"))):
+            full[FUNCTION_KEY] = self.api.get_function(action_id)
+        return full
+
+    def _is_function(self, change: Change) -> bool:
+        return self.integrations.is_function(_after(change)["integrationId"])
+
+    def _write_function(self, change: Change, action_id: str, before: Canonical | None) -> None:
+        """Upload the code and set the settings in the draft (Function actions only)."""
+        if not self._is_function(change):
+            return
+
+        def audit(operation: str, **fields: Any) -> None:
+            self._audit(change, operation, **fields)
+
+        self.functions.write(action_id, _after(change), before, change.package, audit)
+
+    def _draft_version(self, change: Change, action_id: str, known: int) -> int:
+        """The draft's version after the function steps, which may move it: read back for
+        Function actions (the Terraform provider does the same before publishing)."""
+        if not self._is_function(change):
+            return known
+        draft = self.api.get_draft(action_id)
+        if draft is None:
+            raise _Stop(f"the draft of {action_id} disappeared before it was published")
+        return int(draft["version"])
 
     def _audit(self, change: Change, operation: str, **fields: Any) -> None:
         record: dict[str, Any] = {
@@ -575,5 +612,5 @@ def _error(exc: ApiError) -> dict[str, Any]:
 
 
 def _outcome_unknown(exc: ApiError) -> bool:
-    """Whether a failed write may still have been carried out (no answer, or a 5xx)."""
-    return exc.status is None or exc.status >= 500
+    """Whether a failed write may still have been carried out (no answer, a 408 or a 5xx)."""
+    return exc.status is None or exc.status == 408 or exc.status >= 500

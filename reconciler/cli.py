@@ -49,11 +49,20 @@ def handle_errors(func: F) -> F:
 
 _CONNECTION_OPTIONS = (
     click.option("--refresh", is_flag=True, help="Ignore the local cache of live actions."),
-    click.option("--api-url", envvar="GENESYSCLOUD_API_URL", help="Full API base URL (sandbox)."),
+    # No envvar= here: the options carry only what was typed, and ConnectionSettings.resolve
+    # reads the environment, so a flag always beats GENESYSCLOUD_* and those beat dactl.yaml.
+    click.option(
+        "--api-url",
+        metavar="URL",
+        help="API base URL (https://api.mypurecloud.ie, or the sandbox's); beats --region. "
+        "Else GENESYSCLOUD_API_URL, GENESYSCLOUD_API_REGION, GENESYSCLOUD_REGION, then "
+        "apiUrl:/region: in dactl.yaml. There is no default org.",
+    ),
     click.option(
         "--region",
-        envvar="GENESYSCLOUD_REGION",
-        help="Region key (us-east-1) or domain (mypurecloud.ie).",
+        metavar="REGION",
+        help="Region key (eu-west-1) or domain (mypurecloud.ie) of the org; beats the "
+        "environment and dactl.yaml.",
     ),
     click.option(
         "--concurrency",
@@ -73,6 +82,11 @@ report_format = click.option(
     show_default=True,
     help="Output format: terminal text, a Markdown comment, or versioned JSON.",
 )
+
+
+def _note(text: str) -> None:
+    """A note for the user (which org location is used, and why), on stderr."""
+    click.echo(f"note: {text}", err=True)
 
 
 def connection_options(func: F) -> F:
@@ -116,16 +130,26 @@ def main() -> None:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) on warnings too, for teams that want lint to gate CI.",
+)
 @handle_errors
-def validate(directory: Path, fmt: str) -> None:
+def validate(directory: Path, fmt: str, strict: bool) -> None:
     """Check DIRECTORY (default: actions/), or one action file, against the schemas and lint
-    rules. No network; exit 1 when any error is found."""
+    rules. No network; exit 1 when any error is found (with --strict, any warning too)."""
     from reconciler.render.problems import render_json, render_text
     from reconciler.validate import validate_tree
 
     report = validate_tree(directory)
     click.echo(render_json(report) if fmt == "json" else render_text(report), nl=False)
     if not report.ok:
+        sys.exit(1)
+    if strict and report.warnings:
+        n = len(report.warnings)
+        plural = "" if n == 1 else "s"
+        click.echo(f"Error: --strict fails the run on {n} warning{plural}.", err=True)
         sys.exit(1)
 
 
@@ -173,19 +197,20 @@ def plan(
             "overwrite) an action file"
         )
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
     with _progress(orchestrator):
         result = orchestrator.plan(targets=list(targets) or None)
+    org = result.organization
     if fmt == "json":
-        text = render_json(result.plan)
+        text = render_json(result.plan, org=org)
     elif fmt == "markdown":
-        text = render_markdown(result.plan)
+        text = render_markdown(result.plan, org=org)
     else:
-        text = render_text(result.plan, color=sys.stdout.isatty())
+        text = render_text(result.plan, color=sys.stdout.isatty(), org=org)
     click.echo(text, nl=False)
     if out is not None:
-        save_plan(result.plan, out, directory, result.org)
+        save_plan(result.plan, out, directory, result.org, org)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
     if detailed_exitcode and not result.plan.empty:
         sys.exit(2)
@@ -219,22 +244,22 @@ def drift(
     from reconciler.render.drift import render_json, render_markdown, render_text, webhook_body
 
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
     with _progress(orchestrator):
         result = orchestrator.plan(prune=True)  # prune: live actions with no file show up
     report = drift_report(result.plan)
     if fmt == "json":
-        text = render_json(report)
+        text = render_json(report, org=result.organization)
     elif fmt == "markdown":
-        text = render_markdown(report)
+        text = render_markdown(report, org=result.organization)
     else:
         text = render_text(report, color=sys.stdout.isatty())
     click.echo(text, nl=False)
     if webhook and report.drifted:
         from reconciler.webhook import post_json
 
-        post_json(webhook, webhook_body(report))
+        post_json(webhook, webhook_body(report, org=result.organization))
     sys.exit(report.exit_code)
 
 
@@ -344,16 +369,22 @@ def apply(
     color = sys.stdout.isatty()
 
     def confirm(plan: Any) -> bool:
-        click.echo(render_text(plan, color=color), nl=False)
+        org = orchestrator.organization
+        click.echo(render_text(plan, color=color, org=org), nl=False)
         if saved is not None or auto_approve:
             return True
+        n = len(plan.changes)
+        where = f" to {org.label}" if org is not None else ""
         answer: str = click.prompt(
-            "\nApply these changes? Only 'yes' is accepted", default="", show_default=False
+            f"\nApply {'1 change' if n == 1 else f'these {n} changes'}{where}? "
+            "Only 'yes' is accepted",
+            default="",
+            show_default=False,
         )
         return answer.strip() == "yes"
 
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
     with _progress(orchestrator):
         result = orchestrator.apply(
@@ -409,7 +440,9 @@ def export(
     file per action. Static and custom-auth actions are never exported."""
     from reconciler.orchestrator import Connection, Orchestrator
 
-    orchestrator = Orchestrator(out, Connection(api_url, region, concurrency), refresh=refresh)
+    orchestrator = Orchestrator(
+        out, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+    )
     with _progress(orchestrator):
         result = orchestrator.export(integrations=integrations, force=force)
     for line in result.file_lines():
@@ -522,7 +555,7 @@ def run_test(
     if response_file is not None and not offline:
         raise DactlError("--response is a sample answer for offline tests: add --offline")
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
     try:
         result = orchestrator.run_test(

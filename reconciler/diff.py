@@ -21,8 +21,10 @@ from deepdiff import DeepDiff
 from reconciler.config.model import (
     DEFAULT_REQUEST_TEMPLATE,
     DEFAULT_SUCCESS_TEMPLATE,
+    FUNCTION_DEFAULT_TIMEOUT,
     ActionSpec,
 )
+from reconciler.packages import identity_in_name
 
 Canonical = dict[str, Any]
 FieldPath = tuple[str | int, ...]
@@ -70,7 +72,7 @@ def canonical_desired(spec: ActionSpec, integration_id: str, integration_name: s
 
     An unset category defaults to the integration name, the Genesys convention.
     """
-    return _canonical(
+    out = _canonical(
         name=spec.name,
         integration_id=integration_id,
         category=spec.category or integration_name,
@@ -81,14 +83,24 @@ def canonical_desired(spec: ActionSpec, integration_id: str, integration_name: s
         request=spec.request,
         response=spec.response,
     )
+    if spec.function is not None:
+        fn = spec.function
+        out["function"] = _function(
+            fn.handler, fn.runtime, fn.timeout_seconds, fn.description, fn.identity
+        )
+    return out
 
 
 def canonical_live(action: dict[str, Any], integration_names: dict[str, str]) -> Canonical:
-    """The canonical form of a live action (API shape, templates already inlined)."""
+    """The canonical form of a live action (API shape, templates already inlined).
+
+    A Function action carries its ``FunctionConfig`` (``GET .../{id}/function``) under
+    ``FUNCTION_KEY``, which the live fetch adds; the Action itself has no such field.
+    """
     config = action.get("config") or {}
     contract = action.get("contract") or {}
     integration_id = str(action.get("integrationId", ""))
-    return _canonical(
+    out = _canonical(
         name=action.get("name", ""),
         integration_id=integration_id,
         category=action.get("category") or integration_names.get(integration_id),
@@ -99,6 +111,53 @@ def canonical_live(action: dict[str, Any], integration_names: dict[str, str]) ->
         request=config.get("request") or {},
         response=config.get("response") or {},
     )
+    function_config = action.get(FUNCTION_KEY)
+    if isinstance(function_config, dict):
+        out["function"] = canonical_function(function_config)
+    return out
+
+
+FUNCTION_KEY = "dactl:functionConfig"
+
+
+def canonical_function(function_config: dict[str, Any]) -> dict[str, Any]:
+    """The canonical ``function`` part of a live ``FunctionConfig``: its settings, and its
+    code package named by the identity dactl put in the uploaded file's name (the name
+    itself, marked, when someone else uploaded it; None when there is no package)."""
+    fn = _mapping(function_config.get("function"))
+    zip_config = _mapping(function_config.get("zip"))
+    package = None
+    name = zip_config.get("name")
+    if isinstance(name, str) and name:
+        package = identity_in_name(name) or f"uploaded outside dactl: {name}"
+    return _function(
+        fn.get("handler") or "",
+        fn.get("runtime") or "",
+        fn.get("timeoutSeconds"),
+        fn.get("description"),
+        package,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _function(
+    handler: str,
+    runtime: str,
+    timeout: int | None,
+    description: str | None,
+    package: str | None,
+) -> dict[str, Any]:
+    return {
+        "handler": handler,
+        "runtime": runtime,
+        # Absent means the platform default (SDK Function.timeoutSeconds: default 15).
+        "timeoutSeconds": FUNCTION_DEFAULT_TIMEOUT if timeout is None else timeout,
+        "description": description or "",
+        "package": package,
+    }
 
 
 def _canonical(

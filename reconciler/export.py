@@ -18,7 +18,11 @@ from typing import Any
 import yaml
 
 from reconciler.config.loader import PROJECT_FILE_NAMES
-from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, DEFAULT_SUCCESS_TEMPLATE
+from reconciler.config.model import (
+    DEFAULT_REQUEST_TEMPLATE,
+    DEFAULT_SUCCESS_TEMPLATE,
+    FUNCTION_DEFAULT_TIMEOUT,
+)
 from reconciler.diff import canonical_live
 
 # Leaf mappings and lists of a contract schema this short stay on one line: {type: string}.
@@ -45,7 +49,34 @@ def action_to_data(action: dict[str, Any], integration_name: str) -> dict[str, A
     response = _without_defaults(canon["response"], "successTemplate", DEFAULT_SUCCESS_TEMPLATE)
     if response:
         data["response"] = response
+    function = canon.get("function")
+    if function is not None:
+        data["function"] = _function_data(function)
     return data
+
+
+def _function_data(function: dict[str, Any]) -> dict[str, Any]:
+    """A Function action's settings; never its package, which the org will not hand out
+    (there is no download endpoint): the file then leaves the org's package alone."""
+    out: dict[str, Any] = {"handler": function["handler"], "runtime": function["runtime"]}
+    if function["timeoutSeconds"] != FUNCTION_DEFAULT_TIMEOUT:
+        out["timeoutSeconds"] = function["timeoutSeconds"]
+    if function["description"]:
+        out["description"] = function["description"]
+    return out
+
+
+def package_comment(action: dict[str, Any]) -> str:
+    """The comment that opens an exported Function action's file: why it names no package."""
+    function = canonical_live(action, {}).get("function")
+    if function is None:
+        return ""
+    live = function.get("package") or "none uploaded"
+    return (
+        "# function.package: the code package cannot be downloaded from the org, so this file\n"
+        f"# leaves it alone (in the org: {live}). To manage the code, add\n"
+        "# `package: <directory or .zip next to this file>` under function:.\n"
+    )
 
 
 def _without_defaults(section: dict[str, Any], template: str, default: str) -> dict[str, Any]:
@@ -63,7 +94,7 @@ def action_to_yaml(
     """One YAML document for a live action; ``schema_ref`` adds the editor schema comment."""
     data = action_to_data(action, integration_name)
     data["contract"] = {part: _compact(schema) for part, schema in data["contract"].items()}
-    text = dump_yaml(data)
+    text = package_comment(action) + dump_yaml(data)
     if schema_ref is not None:
         text = f"# yaml-language-server: $schema={schema_ref}\n{text}"
     return text

@@ -36,6 +36,7 @@ from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
 from reconciler.validate import ValidationReport, validate_tree
 
 PLATFORM_TYPE = "purecloud-data-actions"
+FUNCTION_TYPE = "function-data-actions"
 DEFAULT_INTEGRATIONS = {
     PLATFORM_TYPE: "Genesys Cloud Data Actions",
     "custom-rest-actions": "Web Services Data Actions",
@@ -43,7 +44,7 @@ DEFAULT_INTEGRATIONS = {
     "zendesk-data-actions": "Zendesk Data Actions",
     "microsoft-dynamics-data-actions": "Microsoft Dynamics 365 Data Actions",
     "aws-lambda-data-actions": "AWS Lambda Data Actions",
-    "function-data-actions": "Function Data Actions",
+    FUNCTION_TYPE: "Function Data Actions",
 }
 NEVER_MANAGED = {
     "static": "a built-in (static) action; dactl never manages static actions",
@@ -80,6 +81,14 @@ _OBJECTS = (
     ("contract", "output", "successSchema"),
 )
 _TEMPLATES = (("request", "requestTemplate"), ("response", "successTemplate"))
+# Terraform, told by content whatever the file is called: an HCL block at the start of a
+# line (no JSON line starts so), or Terraform's JSON syntax (a top-level "resource" object).
+_HCL_RESOURCE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([\w-]+)"[ \t]+"[^"\n]*"[ \t]*\{', re.M)
+_HCL_BLOCK = re.compile(
+    r'^[ \t]*(terraform|provider|module|variable|output|locals)\b[ \t]*("[^"\n]*")?[ \t]*\{',
+    re.M,
+)
+ACTION_RESOURCE = "genesyscloud_integration_action"
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -189,12 +198,10 @@ def read_sources(paths: Sequence[Path], *, integration: str | None = None) -> li
 
 
 def read_json(path: Path) -> Any:
-    """One input file's JSON; ``.tf`` files and unreadable or invalid JSON are refused."""
-    if path.name.endswith((".tf", ".tf.json")):
-        raise _Problem(
-            f"{path}: Terraform (HCL) files cannot be imported yet; import the action's "
-            "JSON export from the admin UI, or apply the Terraform and run `dactl export`"
-        )
+    """One input file's JSON. Refused: Terraform, told by its content whatever the file's
+    extension (and any ``.tf`` or ``.tf.json`` file), and unreadable or invalid JSON."""
+    suffix = next((x for x in (".tf", ".tf.json") if path.name.endswith(x)), None)
+    named_tf = f"a Terraform file ({suffix})"
     if path.is_dir():
         raise _Problem(f"{path}: is a directory; pass the JSON files in it")
     try:
@@ -202,13 +209,50 @@ def read_json(path: Path) -> Any:
     except OSError as exc:
         raise _Problem(f"{path}: cannot be read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
+        if suffix:
+            raise _terraform(path, named_tf) from exc
         raise _Problem(f"{path}: is not UTF-8 text (byte {exc.start})") from exc
+    hcl = _hcl_block(text)
+    if hcl is not None:
+        raise _terraform(path, f"Terraform HCL ({hcl})")
     try:
-        return jsonsafe.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
+        data = jsonsafe.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
     except json.JSONDecodeError as exc:
+        if suffix:
+            raise _terraform(path, named_tf) from exc
         raise _Problem(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     except ValueError as exc:
         raise _Problem(f"{path}: invalid JSON: {exc}") from exc
+    resources = data.get("resource") if isinstance(data, dict) else None
+    if isinstance(resources, dict) and "config" not in data:
+        kinds = [k for k in resources if isinstance(k, str)]
+        kind = ACTION_RESOURCE if ACTION_RESOURCE in kinds else (kinds[0] if kinds else "")
+        raise _terraform(path, f'Terraform JSON (resource "{kind}")' if kind else "Terraform JSON")
+    if suffix:
+        raise _terraform(path, named_tf)
+    return data
+
+
+def _hcl_block(text: str) -> str | None:
+    """The Terraform block that makes ``text`` HCL, as written (``resource "genesyscloud_
+    integration_action"`` when there is one), or None when ``text`` has none."""
+    resources = [m.group(1, 2) for m in _HCL_RESOURCE.finditer(text)]
+    for keyword, kind in resources:
+        if kind == ACTION_RESOURCE:
+            return f'{keyword} "{kind}"'
+    if resources:
+        return '{} "{}"'.format(*resources[0])
+    block = _HCL_BLOCK.search(text)
+    if block is None:
+        return None
+    return f"{block[1]} {block[2]}" if block[2] else block[1]
+
+
+def _terraform(path: Path, what: str) -> _Problem:
+    return _Problem(
+        f"{path}: this is {what}, not a Genesys export; importing Terraform is not supported "
+        "yet: apply it with Terraform, then run `dactl export`"
+    )
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -252,6 +296,12 @@ def source_action(path: Path, data: Any, integration: str | None) -> SourceActio
     if dropped:
         notes.append(f"{path}: not imported (no place in an action file): {', '.join(dropped)}")
 
+    if data.get("integrationType") == FUNCTION_TYPE:
+        notes.append(
+            f"{path}: a Function action: the export holds neither its settings nor its code, "
+            "and Genesys publishes none without its code; add function: {handler, runtime, "
+            "package} to the file before apply"
+        )
     if category is not None:
         action["category"] = category  # left out of the file when it equals the integration
     return SourceAction(path, action, *_integration(path, data, integration), tuple(notes))

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.diff import canonical_live
-from reconciler.fsutil import atomic_write_json
+from reconciler.diff import FUNCTION_KEY, canonical_live
+from reconciler.fsutil import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir
 from reconciler.genesys import ActionsApi
 from reconciler.plan import Integrations, LiveAction
 
 UNMANAGEABLE_PREFIXES = ("static", "customAuth_-_")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: integrations carry their type ids; Function actions their config
 
 Progress = Callable[[int], None]
 
@@ -37,11 +37,14 @@ def org_key(api_url: str, client_id: str | None) -> str:
 class LiveCache:
     """Full live actions keyed by org, id and version, under ``.dactl/cache/``.
 
-    Safe to delete at any time; every write is atomic (temporary file, then rename).
+    Safe to delete at any time; every write is atomic (temporary file, then rename). The
+    entries hold live action content: files are ``0600``, directories ``0700``, and
+    ``.dactl/`` gets a ``.gitignore`` (``fsutil.ensure_private_dir``).
     """
 
     def __init__(self, root: Path, org: str) -> None:
         self.dir = root / org
+        self._dir_ready = False
 
     def _path(self, name: str) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)
@@ -54,13 +57,27 @@ class LiveCache:
     def put_action(self, action: dict[str, Any]) -> None:
         self._write(self._path(f"{action['id']}@{action['version']}"), action)
 
-    def get_integrations(self) -> dict[str, str] | None:
-        """Cached integration names by id."""
+    def get_integrations(self) -> Integrations | None:
+        """The cached integrations (names and type ids by id)."""
         data = self._read(self._path("integrations"))
+        if not isinstance(data, dict):
+            return None
+        names, types = data.get("names"), data.get("types")
+        if not (isinstance(names, dict) and isinstance(types, dict)):
+            return None
+        return Integrations(names, types)
+
+    def put_integrations(self, integrations: Integrations) -> None:
+        data = {"names": integrations.names_by_id, "types": integrations.types_by_id}
+        self._write(self._path("integrations"), data)
+
+    def get_organization(self) -> dict[str, Any] | None:
+        """The cached ``GET /api/v2/organizations/me`` answer (its ``id`` and ``name``)."""
+        data = self._read(self._path("organization"))
         return data if isinstance(data, dict) else None
 
-    def put_integrations(self, names_by_id: dict[str, str]) -> None:
-        self._write(self._path("integrations"), names_by_id)
+    def put_organization(self, organization: dict[str, Any]) -> None:
+        self._write(self._path("organization"), organization)
 
     def _read(self, path: Path) -> Any:
         try:
@@ -74,7 +91,11 @@ class LiveCache:
     def _write(self, path: Path, data: Any) -> None:
         # The cache only saves requests: a run that cannot write it is slower, never wrong.
         with contextlib.suppress(OSError):
-            atomic_write_json(path, {"format": CACHE_FORMAT, "data": data}, durable=False)
+            if not self._dir_ready:
+                ensure_private_dir(self.dir)
+                self._dir_ready = True
+            body = {"format": CACHE_FORMAT, "data": data}
+            atomic_write_json(path, body, durable=False, mode=PRIVATE_FILE_MODE)
 
 
 @dataclass
@@ -125,6 +146,10 @@ def fetch_live(
 
     def fetch(summary: dict[str, Any]) -> dict[str, Any]:
         full = api.get_action_full(summary["id"])
+        if integrations.is_function(str(full.get("integrationId"))):
+            # Settings and package live beside the action; a change to them goes through
+            # a published draft, which bumps the version, so the cache stays keyed right.
+            full[FUNCTION_KEY] = api.get_function(summary["id"])
         if cache is not None:
             cache.put_action(full)
         if progress:
@@ -148,11 +173,22 @@ def integrations_for(
     """The org's integrations (id -> name): from the cache when it knows every id in
     ``ids`` and every name in ``names``, else listed (and cached)."""
     cached = cache.get_integrations() if cache else None
-    if cached is not None and set(ids) <= set(cached) and set(names) <= set(cached.values()):
-        return Integrations(cached)
-    names_by_id = {
-        str(i["id"]): str(i.get("name", "")) for i in api.iter_integrations() if i.get("id")
-    }
+    if cached is not None:
+        known = cached.names_by_id
+        if set(ids) <= set(known) and set(names) <= set(known.values()):
+            return cached
+    listed = [i for i in api.iter_integrations() if i.get("id")]
+    integrations = Integrations(
+        {str(i["id"]): str(i.get("name", "")) for i in listed},
+        {str(i["id"]): kind for i in listed if (kind := type_id(i)) is not None},
+    )
     if cache is not None:
-        cache.put_integrations(names_by_id)
-    return Integrations(names_by_id)
+        cache.put_integrations(integrations)
+    return integrations
+
+
+def type_id(integration: dict[str, Any]) -> str | None:
+    """The ``integrationType.id`` of an ``Integration``."""
+    kind = integration.get("integrationType")
+    value = kind.get("id") if isinstance(kind, dict) else kind
+    return value if isinstance(value, str) else None

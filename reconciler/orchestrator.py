@@ -20,6 +20,7 @@ from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.inputs import GivenInputs, prepare_inputs
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
+from reconciler.organization import OrgInfo, lookup_organization
 from reconciler.plan import (
     KIND_ORDER,
     Change,
@@ -66,6 +67,7 @@ class PlanResult:
     live: LiveState
     requests: int = 0
     org: str = ""  # the org's cache key: API host and client id, never a secret
+    organization: OrgInfo | None = None  # its name and host, for the reviewer
 
 
 @dataclass
@@ -78,6 +80,11 @@ class Orchestrator:
     refresh: bool = False
     on_total: Callable[[int], None] | None = None
     on_progress: Callable[[int], None] | None = None
+    # Hears notes for the user (which of two disagreeing org locations is used); the
+    # orchestrator never prints.
+    on_note: Callable[[str], None] | None = None
+    # The org of the last plan (name and host), once known: for the apply prompt.
+    organization: OrgInfo | None = field(default=None, init=False)
 
     def validate(self) -> ValidationReport:
         """Validate the tree; ``ValidationError`` (carrying every problem) when invalid.
@@ -103,7 +110,11 @@ class Orchestrator:
             region=self.connection.region,
             project_api_url=report.project.api_url,
             project_region=report.project.region,
+            project_file=report.project.source or str(self.directory / "dactl.yaml"),
         )
+        for note in settings.notices:
+            if self.on_note is not None:
+                self.on_note(note)
         with GenesysClient(settings, max_concurrency=self.connection.max_concurrency) as client:
             yield ActionsApi(client), org_key(settings.api_url, settings.client_id)
 
@@ -151,7 +162,7 @@ class Orchestrator:
                 return ApplyResult(plan, [], notes, cancelled=True)
             applier = Applier(
                 api,
-                result.live.integrations.by_id,
+                result.live.integrations,
                 audit,
                 saved_plan=saved is not None,
                 on_done=on_done,
@@ -167,6 +178,9 @@ class Orchestrator:
         targets: list[str] | None,
         prune: bool | None,
     ) -> PlanResult:
+        # Once per org: cached beside the live actions, so a warm plan costs nothing more.
+        organization = lookup_organization(api, self._cache(org), api.client.settings.api_url)
+        self.organization = organization
         live = fetch_live(
             api,
             scope=report.project.integrations,
@@ -184,7 +198,9 @@ class Orchestrator:
             targets=targets,
             safety=project_safety(report.project),
         )
-        return PlanResult(plan, report, live, api.client.requests_sent, org)
+        return PlanResult(
+            plan, report, live, api.client.requests_sent, org, organization=organization
+        )
 
     def export(self, *, integrations: tuple[str, ...] = (), force: bool = False) -> ExportResult:
         """Write the live actions into ``directory``: those of ``integrations``, else of
@@ -396,11 +412,17 @@ class _WriteOnlyCache(LiveCache):
     def get_integrations(self) -> None:
         return None
 
+    def get_organization(self) -> None:
+        return None
 
-def save_plan(plan: Plan, path: Path, directory: Path, org: str) -> None:
+
+def save_plan(
+    plan: Plan, path: Path, directory: Path, org: str, organization: OrgInfo | None = None
+) -> None:
     """Write the saved-plan file atomically (no partial file on failure); it records the
-    directory and the org it was made from, for ``dactl apply PLANFILE``."""
-    body = {**plan_to_dict(plan), "directory": str(directory), "org": org}
+    directory and the org it was made from, for ``dactl apply PLANFILE`` (``org``: the
+    hash that ties it to the org; ``organization``: its name and host, for reviewers)."""
+    body = {**plan_to_dict(plan, org=organization), "directory": str(directory), "org": org}
     try:
         atomic_write_json(path, body)
     except OSError as exc:

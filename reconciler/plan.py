@@ -12,18 +12,20 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from reconciler.config.model import ActionSpec
 from reconciler.diff import Canonical, FieldChange, canonical_desired, content_hash, diff
 from reconciler.errors import DactlError
+from reconciler.packages import Package
 
 ChangeKind = Literal["create", "update", "replace", "delete"]
 KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
 PLAN_FORMAT_VERSION = 1
 DRAFT_FIELDS = frozenset({"contract"})
+FUNCTION_INTEGRATION_TYPE = "function-data-actions"
 
 
 class PlanError(DactlError):
@@ -44,10 +46,15 @@ class Integrations:
     """The org's integrations, by id. A name held by several of them is ``ambiguous``."""
 
     names_by_id: dict[str, str]
+    types_by_id: dict[str, str] = field(default_factory=dict)  # integrationType ids
 
     @classmethod
     def from_names(cls, by_name: dict[str, str]) -> Integrations:
         return cls({ident: name for name, ident in by_name.items()})
+
+    def is_function(self, integration_id: str) -> bool:
+        """Whether the integration hosts Genesys Cloud Function actions."""
+        return self.types_by_id.get(integration_id) == FUNCTION_INTEGRATION_TYPE
 
     @property
     def by_id(self) -> dict[str, str]:
@@ -85,6 +92,7 @@ class Change:
     draft: bool = False
     reason: str = ""
     source: str | None = None
+    package: Package | None = None  # a function action's code, when it is to be uploaded
 
     @property
     def timeout_change(self) -> FieldChange | None:
@@ -143,6 +151,7 @@ class Plan:
     desired_hash: str = ""
     existing: int = 0
     unsafe: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -186,17 +195,31 @@ def build_plan(
     groups = _group_live(live)
     _refuse_clashes({n: g for n, g in groups.items() if n in canon})
     live_by_name = {n: g[0] for n, g in groups.items() if n in canon}
+    _refuse_function_mismatches(desired_list, canon, live_by_name, integrations)
     changes: list[Change] = []
     unchanged: list[str] = []
+    notes: list[str] = []
     for spec in desired_list:
         if wanted is not None and spec.name not in wanted:
             continue
         after = canon[spec.name]
         current = live_by_name.get(spec.name)
+        function = integrations.is_function(after["integrationId"])
         if current is None:
-            changes.append(Change("create", spec.name, after=after, source=spec.source))
+            changes.append(
+                Change(
+                    "create",
+                    spec.name,
+                    after=after,
+                    source=spec.source,
+                    draft=function,
+                    package=_package(spec),
+                )
+            )
             continue
-        change = _compare(spec, current, after, contracts_mutable)
+        after, note = unmanaged_from_live(spec, after, current.canonical)
+        notes.extend([note] if note else [])
+        change = _compare(spec, current, after, contracts_mutable, function)
         if change is None:
             unchanged.append(spec.name)
         else:
@@ -229,11 +252,80 @@ def build_plan(
         desired_hash(canon.values()),
         existing=existing,
         unsafe=(safety or Safety()).violations(changes, existing),
+        notes=tuple(notes),
     )
 
 
+def unmanaged_from_live(
+    spec: ActionSpec, after: Canonical, live: Canonical
+) -> tuple[Canonical, str | None]:
+    """``after`` with what the file leaves unmanaged taken from the live action: a Function
+    action's settings when the file has no ``function:``, its code package when the
+    ``function:`` block names none (an exported file: the org's package cannot be
+    downloaded). The note says so, since that part is never compared."""
+    live_function = live.get("function")
+    if live_function is None:
+        return after, None
+    if spec.function is None:
+        note = (
+            f"{spec.name!r}: the file has no function: block, so the function's settings "
+            "and code package in the org are left alone (not compared)"
+        )
+        return {**after, "function": live_function}, note
+    if spec.function.package is None:
+        note = (
+            f"{spec.name!r}: package unknown: the file names no function.package, so the "
+            f"code package in the org ({live_function.get('package') or 'none'}) is not "
+            "compared"
+        )
+        function = {**after["function"], "package": live_function.get("package")}
+        return {**after, "function": function}, note
+    return after, None
+
+
+def _package(spec: ActionSpec) -> Package | None:
+    function = spec.function
+    if function is None or function.package_path is None or function.identity is None:
+        return None
+    return Package(function.package_path, function.identity)
+
+
+def _refuse_function_mismatches(
+    desired: list[ActionSpec],
+    canon: dict[str, Canonical],
+    live: dict[str, LiveAction],
+    integrations: Integrations,
+) -> None:
+    """A ``function:`` block belongs to Function actions only, and Genesys publishes no
+    Function action without its code package (SDK ``post_integrations_actions``: function
+    actions "must be created as drafts to allow managing of uploading required ZIP function
+    package")."""
+    problems = []
+    for spec in desired:
+        function = integrations.is_function(canon[spec.name]["integrationId"])
+        if spec.function is not None and not function:
+            problems.append(
+                f"{spec.source}: function: is only for actions of a Function Data Actions "
+                "integration; remove it or change the integration"
+            )
+        elif function and spec.name not in live and (
+            spec.function is None or spec.function.package is None
+        ):
+            problems.append(
+                f"{spec.source}: a Function action is published only with its code: add "
+                "function: {handler, runtime, package} (package: a directory or .zip next "
+                "to the file)"
+            )
+    if problems:
+        raise PlanError("; ".join(problems))
+
+
 def _compare(
-    spec: ActionSpec, current: LiveAction, after: Canonical, contracts_mutable: bool
+    spec: ActionSpec,
+    current: LiveAction,
+    after: Canonical,
+    contracts_mutable: bool,
+    function: bool = False,
 ) -> Change | None:
     fields = tuple(diff(current.canonical, after))
     if not fields:
@@ -247,6 +339,7 @@ def _compare(
         "before": current.canonical,
         "after": after,
         "source": spec.source,
+        "package": _package(spec),
     }
     if "integrationId" in tops:
         return Change("replace", spec.name, reason="the integration changed", **common)
@@ -254,7 +347,8 @@ def _compare(
         return Change("replace", spec.name, reason="secure cannot change once published", **common)
     if "contract" in tops and not contracts_mutable:
         return Change("replace", spec.name, reason="the org refuses contract changes", **common)
-    return Change("update", spec.name, draft=bool(tops & DRAFT_FIELDS), **common)
+    # Function actions change only through a draft: settings and code go with it.
+    return Change("update", spec.name, draft=function or bool(tops & DRAFT_FIELDS), **common)
 
 
 def _group_live(live: Iterable[LiveAction]) -> dict[str, list[LiveAction]]:

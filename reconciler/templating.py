@@ -19,6 +19,7 @@ from typing import Any
 import airspeed  # type: ignore[import-untyped,unused-ignore]
 import jsonpath
 
+from reconciler.validate.velocity import Reference, scan
 from reconciler.velocity_tools import (
     Credentials,
     DynamicsTool,
@@ -32,7 +33,14 @@ from reconciler.velocity_tools import (
     to_velocity,
 )
 
-__all__ = ["TemplateProblem", "Translation", "render", "template_context", "translate"]
+__all__ = [
+    "TemplateProblem",
+    "Translation",
+    "render",
+    "template_context",
+    "translate",
+    "unrendered",
+]
 
 # Names a template may not reach through airspeed's attribute lookup: Python internals.
 _BLOCKED_NAMES = frozenset({"format", "format_map", "mro"})
@@ -82,6 +90,65 @@ def render(template: str, context: Mapping[str, Any]) -> str:
         raise TemplateProblem(message, line, column, detail) from None
     except RecursionError:
         raise TemplateProblem("recursion too deep while rendering", 1, 1) from None
+
+
+def unrendered(template: str, rendered: str, context: Mapping[str, Any]) -> list[Reference]:
+    """The references of ``template`` that ``rendered`` (its rendering with ``context``)
+    still holds as literal text: Velocity leaves a reference it cannot resolve as written
+    (``${input.UserId}`` when the input is ``userId``), where Genesys would send it so.
+
+    A ``$`` in the output is not enough (a price ``$5``, a ``$`` inside a JSON string, a
+    ``${esc.dollar}``): a reference counts only when the template has it, it is not quiet
+    (``$!{...}`` renders empty on purpose), the rendered text holds it as a reference (the
+    scanner reads both), it is meant as one (braced, or its root is a name of ``context``
+    in any letter case, or one the template sets: an unbraced ``$def123`` in ``Bearer
+    abc$def123`` is text, and Velocity sends it so), and, for a property chain whose value
+    can be looked up in ``context``, that value is null. When chains explain what was left,
+    method calls that failed because of them (``$esc.jsonString($input.x)``) are not named
+    again. One reference per text, in template order."""
+    if "$" not in rendered:
+        return []
+    left = {ref.text for ref in scan(rendered).references}
+    found = scan(template)
+    names = {name.casefold() for name in context}
+    chains: list[Reference] = []
+    calls: list[Reference] = []
+    seen: set[str] = set()
+    for ref in found.references:
+        if ref.quiet or ref.text in seen or ref.text not in left:
+            continue
+        if not (ref.braced or ref.root.casefold() in names or ref.root in found.defined):
+            continue  # "$def123" in "abc$def123": text that only looks like a reference
+        if not _plain(ref):
+            calls.append(ref)
+        elif ref.root in found.defined or _lookup(context, ref) in (None, _UNKNOWN):
+            chains.append(ref)
+        else:
+            continue  # it has a value: the same text in the output came from elsewhere
+        seen.add(ref.text)
+    return chains or calls
+
+
+_UNKNOWN = object()
+
+
+def _plain(ref: Reference) -> bool:
+    """Whether ``ref`` is a plain property chain (``${input.x}``, ``$a.b``), no call."""
+    head = ref.text.lstrip("$!").removeprefix("{").removesuffix("}")
+    return head == ".".join((ref.root, *ref.path))
+
+
+def _lookup(context: Mapping[str, Any], ref: Reference) -> Any:
+    """The value of a plain chain in ``context``: None when a step is missing, or
+    ``_UNKNOWN`` when a step goes through a tool object this function cannot read."""
+    value = context.get(ref.root)
+    for name in ref.path:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            return _UNKNOWN
+        value = value.get(name)
+    return value
 
 
 def _refuse_internals(root: Any, template: str) -> None:

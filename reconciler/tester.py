@@ -26,9 +26,16 @@ from reconciler.genesys import ActionsApi
 from reconciler.inputs import contract_problems, placeholders, redact
 from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache, integrations_for
 from reconciler.plan import Integrations
-from reconciler.templating import TemplateProblem, render, template_context, translate
+from reconciler.templating import (
+    TemplateProblem,
+    render,
+    template_context,
+    translate,
+    unrendered,
+)
 from reconciler.validate import ValidationReport
 from reconciler.validate.lint import literal_credential
+from reconciler.validate.velocity import Reference
 
 SENSITIVE = "(sensitive value)"
 
@@ -98,6 +105,7 @@ class OfflineRun:
     has_output: bool = False
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # validate's, for this action's files
 
     @property
     def passed(self) -> bool:
@@ -147,9 +155,11 @@ def run_offline(
     """Render the request of ``spec`` with ``values``; with ``response_file``, also turn that
     sample response into the action's output and check it against the output contract."""
     run = OfflineRun(spec.name, spec.source, spec.secure)
+    run.warnings = action_warnings(report, spec)
     renderer = _Renderer(spec, _document(report, spec), run.problems)
     request = _render_request(renderer, spec, values)
     if request is not None:
+        _check_unrendered(renderer, spec, request, values)
         run.body_json = _check_body(renderer, spec, request)
         run.request = _display_request(spec, values) if spec.secure else _shown(spec, request)
     if response_file is not None:
@@ -174,6 +184,68 @@ def _render_request(
     if url is None or body is None or renderer.problems:
         return None
     return RenderedRequest(str(request.get("requestType", "")), url, tuple(headers), body)
+
+
+def action_warnings(report: ValidationReport, spec: ActionSpec) -> list[str]:
+    """Validate's warnings in the files ``spec`` is made of (its file and its ``extends``
+    templates), as ``file:line:col: warning: message`` lines. None quotes an input value."""
+    files = {spec.source}
+    for action in report.tree.actions:
+        if action.display == spec.source:
+            files.update(action.extends_chain)
+    return [str(p) for p in report.warnings if p.mark.file in files]
+
+
+def _check_unrendered(
+    renderer: _Renderer, spec: ActionSpec, request: RenderedRequest, values: Mapping[str, Any]
+) -> None:
+    """A problem for each reference the rendered URL, headers or body still holds as text:
+    Genesys would send ``${input.UserId}`` as written."""
+    context = template_context(values)
+    written = spec.request.get("headers") or {}
+    url = str(spec.request.get("requestUrlTemplate", ""))
+    body = str(spec.request.get("requestTemplate") or DEFAULT_REQUEST_TEMPLATE)
+    fields: list[tuple[JsonPath, str, str]] = [
+        (("request", "requestUrlTemplate"), url, request.url),
+        *((("request", "headers", k), str(written.get(k, "")), v) for k, v in request.headers),
+        (("request", "requestTemplate"), body, request.body),
+    ]
+    declared = set((spec.contract_input or {}).get("properties") or {})
+    for path, template, rendered in fields:
+        for ref in unrendered(template, rendered, context):
+            where = spec.source
+            if renderer.doc is not None:
+                where = str(renderer.doc.offset_mark(path, template, ref.offset))
+            renderer.problems.append(
+                f"{where}: {_dotted(path)}: {_shown_ref(template, ref)} was left unrendered"
+                f"{_why(ref, declared, values)}"
+            )
+
+
+def _shown_ref(template: str, ref: Reference) -> str:
+    """The reference as written; a call's arguments as ``(...)``."""
+    if template.startswith("(", ref.offset + len(ref.text)):
+        return ref.text + "(...)" + ("}" if ref.braced else "")
+    return ref.text
+
+
+def _why(ref: Reference, declared: set[str], values: Mapping[str, Any]) -> str:
+    """Why an input reference has no value; names only, never a value."""
+    if ref.root.casefold() != "input" or not ref.path:
+        return ""
+    if ref.root != "input":
+        return f" (${ref.root} is not $input: Velocity names are case-sensitive)"
+    name = ref.path[0]
+    same = next((d for d in sorted(declared) if d.casefold() == name.casefold()), None)
+    if name in declared and values.get(name) is None:
+        plain = ref.text in (f"${{input.{name}}}", f"$input.{name}")
+        hint = f"; write $!{ref.text[1:]} to send nothing when it is absent" if plain else ""
+        return f" (no value was given for the input {name!r}{hint})"
+    if name not in declared and same is not None:
+        return f" (the input is {same!r}: Velocity names are case-sensitive)"
+    if name not in declared:
+        return f" (the input contract has no {name!r})"
+    return ""
 
 
 def _meant_as_json(request: RenderedRequest) -> bool:

@@ -21,6 +21,7 @@ from reconciler.importer import (
     read_sources,
 )
 from reconciler.sandbox.seed import integration_type
+from tests.conftest import FIXTURES, corpus_dir
 
 GENESYS = "Genesys Cloud Data Actions"
 
@@ -278,8 +279,16 @@ def test_the_export_suffix_is_removed_however_often_it_was_added(tmp_path: Path)
             json.dumps({**EXPORT, "contract": {"input": {"inputSchema": _nested(240)}}}),
             "invalid JSON: nesting is deeper than 200 levels",
         ),
-        ("main.tf", 'resource "x" "y" {}', "Terraform (HCL) files cannot be imported yet"),
-        ("main.tf.json", "{}", "Terraform (HCL) files cannot be imported yet"),
+        ("main.tf", 'resource "x" "y" {}', 'this is Terraform HCL (resource "x"), not a Genesys'),
+        ("main.tf.json", "{}", "this is a Terraform file (.tf.json), not a Genesys export"),
+        ("empty.tf", "", "this is a Terraform file (.tf), not a Genesys export; importing"),
+        ("vars.txt", 'variable "v" {\n}\n', 'this is Terraform HCL (variable "v"), not a'),
+        ("mod.json", '\nmodule "m" {}', 'this is Terraform HCL (module "m"), not a Genesys'),
+        (
+            "tf.json",
+            {"resource": {"genesyscloud_integration_action": {"a": {"name": "A"}}}},
+            'this is Terraform JSON (resource "genesyscloud_integration_action"), not a',
+        ),
         ("none.json", {"integrationType": "purecloud-data-actions"}, "missing name, config, "),
         ("static.json", {**EXPORT, "actionType": "static"}, "dactl never manages static"),
         ("auth.json", {**EXPORT, "actionType": "customAuth"}, "never manages custom-auth"),
@@ -425,16 +434,33 @@ def test_an_out_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
 # --- validation after writing --------------------------------------------------------------
 
 
+def test_a_template_using_an_undeclared_input_imports_with_a_warning(tmp_path: Path) -> None:
+    """Genesys accepts such a template, so dactl does too (rule 10): a warning, exit 0."""
+    data = export_of("Lenient")
+    data["config"]["request"]["requestUrlTemplate"] = "/api/v2/users/${input.userId}"
+    src = write_json(tmp_path, "a.json", data)
+    out = tmp_path / "out"
+    result = run(src, "--out", out)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "out/lenient.yaml:14:37: warning: " in lines[1], lines
+    assert lines[1].endswith(
+        ": warning: request.requestUrlTemplate: input.userId is not a property of the input "
+        "contract"
+    ), lines
+    assert lines[-2:] == ["OK: 1 action valid, 1 warning.", f"Imported 1 action into {out}."]
+
+
 def test_files_that_do_not_validate_are_kept_and_the_run_fails(tmp_path: Path) -> None:
     data = export_of("Broken")
-    data["config"]["request"]["requestUrlTemplate"] = "/api/v2/users/${input.userId}"
+    data["config"]["timeoutSeconds"] = 90  # over the limit Genesys keeps: an error
     src = write_json(tmp_path, "a.json", data)
     out = tmp_path / "out"
     result = run(src, "--out", out)
     assert result.exit_code == 1
     assert (out / "broken.yaml").is_file()
     lines = result.stdout.splitlines()
-    assert "broken.yaml:" in lines[1] and "input.userId" in lines[1], lines
+    assert "broken.yaml:" in lines[1] and "timeoutSeconds: 90" in lines[1], lines
     assert lines[-2:] == ["1 error, 0 warnings in 2 files.", f"Imported 1 action into {out}."]
     assert result.stderr.splitlines()[-1] == (
         f"Error: {out} does not validate (see above); the files were kept: fix them, then "
@@ -451,3 +477,48 @@ def test_an_integration_outside_an_existing_scope_fails_validation(tmp_path: Pat
     assert not result.report.ok
     assert "is not in the project scope" in result.report.errors[0].message
     assert result.project_file is None
+
+
+# --- Terraform, told by content --------------------------------------------------------
+
+TERRAFORM_REFUSAL = (
+    ': this is Terraform HCL (resource "genesyscloud_integration_action"), not a Genesys '
+    "export; importing Terraform is not supported yet: apply it with Terraform, then run "
+    "`dactl export`"
+)
+
+
+def test_terraform_hcl_in_a_json_file_is_refused_by_its_content(tmp_path: Path) -> None:
+    hcl = FIXTURES / "import" / "terraform-action.json"
+    good = write_json(tmp_path, "good.json", export_of("Good"))
+    out = tmp_path / "out"
+    result = run(good, hcl, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {hcl}{TERRAFORM_REFUSAL}\nNothing was written.\n"
+    assert result.stdout == "" and not out.exists()
+
+
+@pytest.mark.corpus
+def test_every_corpus_terraform_file_is_refused_whatever_its_name(tmp_path: Path) -> None:
+    """Each real .tf file, as it is and copied under a .json and a .txt name: one line each,
+    naming the action resource when the file has one."""
+    files = sorted((corpus_dir() / "real-actions").glob("*.tf"))
+    assert len(files) >= 30
+    copies = []
+    for i, path in enumerate(files):
+        for suffix in (".json", ".txt"):
+            copy_ = tmp_path / f"tf{i}{suffix}"
+            copy_.write_bytes(path.read_bytes())
+            copies.append(copy_)
+    out = tmp_path / "out"
+    result = run(*files, *copies, "--out", out)
+    assert result.exit_code == 1 and not out.exists()
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "Nothing was written." and len(lines) == len(files) * 3 + 1
+    for path in [*files, *copies]:
+        (line,) = [x for x in lines if x.startswith(f"Error: {path}: ")]
+        text = path.read_text(encoding="utf-8")
+        if 'resource "genesyscloud_integration_action"' in text:
+            assert line == f"Error: {path}{TERRAFORM_REFUSAL}"
+        else:  # the draft and custom-auth action examples name their own resource
+            assert ': this is Terraform HCL (resource "genesyscloud_integration_' in line, line

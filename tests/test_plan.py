@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+from pathlib import Path
 
 import pytest
 
-from reconciler.config.model import ActionSpec
+from reconciler.config.model import ActionSpec, FunctionSpec
 from reconciler.diff import canonical_desired
 from reconciler.plan import Integrations, LiveAction, Plan, PlanError, Safety, build_plan
 from reconciler.render.plan import render_json, render_markdown, render_text
@@ -305,3 +306,87 @@ def test_a_table_longer_than_a_comment_is_cut_at_a_row() -> None:
     assert len(text) <= 60_000
     assert "_The table is cut here:" in text
     assert text.rstrip().splitlines()[-3].startswith("| ")
+
+
+# --- Function actions --------------------------------------------------------------------
+
+FN_INTEGRATIONS = Integrations(
+    {"gid": "Genesys Cloud Data Actions", "fid": "Function Data Actions"},
+    {"gid": "purecloud-data-actions", "fid": "function-data-actions"},
+)
+
+
+def fn_spec(name: str = "Echo", package: str | None = "code", **kw: object) -> ActionSpec:
+    function = FunctionSpec(
+        handler=str(kw.pop("handler", "index.handler")),
+        runtime="nodejs20.x",
+        package=package,
+        package_path=Path("/repo/actions") / package if package else None,
+        identity="sha256:" + "1" * 32 if package else None,
+    )
+    return spec(name, **{"integration": "Function Data Actions", "function": function, **kw})
+
+
+def fn_live(s: ActionSpec, package: str | None = "sha256:" + "1" * 32) -> LiveAction:
+    canonical = copy.deepcopy(canonical_desired(s, "fid", "Function Data Actions"))
+    canonical["function"] = {
+        "handler": "index.handler",
+        "runtime": "nodejs20.x",
+        "timeoutSeconds": 15,
+        "description": "",
+        "package": package,
+    }
+    return LiveAction("custom_-_f", 3, canonical)
+
+
+def test_a_function_action_is_created_and_updated_through_a_draft_with_its_package() -> None:
+    s = fn_spec()
+    (create,) = build_plan([s], [], FN_INTEGRATIONS).changes
+    assert (create.kind, create.draft) == ("create", True)
+    assert create.package is not None and create.package.identity == "sha256:" + "1" * 32
+    changed = fn_spec(handler="index.main")
+    (update,) = build_plan([changed], [fn_live(s)], FN_INTEGRATIONS).changes
+    assert (update.kind, update.draft) == ("update", True)
+    assert [f.dotted for f in update.fields] == ["function.handler"]
+    assert build_plan([s], [fn_live(s)], FN_INTEGRATIONS).empty
+
+
+def test_a_package_replaced_outside_dactl_is_a_change() -> None:
+    s = fn_spec()
+    (update,) = build_plan(
+        [s], [fn_live(s, "uploaded outside dactl: x.zip")], FN_INTEGRATIONS
+    ).changes
+    (field,) = update.fields
+    assert (field.dotted, field.before) == ("function.package", "uploaded outside dactl: x.zip")
+
+
+def test_what_the_file_leaves_out_is_taken_from_the_org_and_said() -> None:
+    no_package = fn_spec(package=None)
+    plan = build_plan(
+        [no_package], [fn_live(no_package, "uploaded outside dactl: x.zip")], FN_INTEGRATIONS
+    )
+    assert plan.empty
+    (note,) = plan.notes
+    assert "package unknown" in note and "x.zip" in note
+    bare = spec("Echo", integration="Function Data Actions")
+    plan = build_plan([bare], [fn_live(no_package)], FN_INTEGRATIONS)
+    assert plan.empty
+    assert "has no function: block" in plan.notes[0]
+
+
+def test_function_files_that_cannot_work_are_refused_before_any_write() -> None:
+    with pytest.raises(PlanError, match="published only with its code"):
+        build_plan([fn_spec(package=None)], [], FN_INTEGRATIONS)
+    with pytest.raises(PlanError, match="published only with its code"):
+        build_plan([spec("Bare", integration="Function Data Actions")], [], FN_INTEGRATIONS)
+    elsewhere = fn_spec(integration="Genesys Cloud Data Actions")
+    with pytest.raises(PlanError, match="function: is only for actions of a Function"):
+        build_plan([elsewhere], [], FN_INTEGRATIONS)
+
+
+def test_a_contract_change_of_a_function_action_is_a_replace_by_default() -> None:
+    s = fn_spec()
+    live = fn_live(s)
+    live.canonical["contract"]["input"] = {"type": "object", "properties": {}}
+    (change,) = build_plan([s], [live], FN_INTEGRATIONS, contracts_mutable=False).changes
+    assert change.kind == "replace" and change.package is not None

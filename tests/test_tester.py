@@ -20,6 +20,7 @@ from reconciler.inputs import GivenInputs, InputError
 from reconciler.orchestrator import Orchestrator
 from reconciler.plan import Integrations
 from reconciler.render.test import render_result
+from reconciler.templating import render, template_context, unrendered
 from reconciler.tester import LiveTarget, OfflineRun, RemoteRun, run_remote
 from reconciler.validate import validate_tree
 from tests.conftest import REPO_ROOT
@@ -668,3 +669,117 @@ def test_a_secure_offline_output_derived_from_an_input_is_never_shown(tmp_path: 
     assert CUSTOMER.upper() not in text
     assert base64.b64encode(b"4321").decode() not in text and "4321" not in text
     assert "Output: hidden (secure action)" in text
+
+
+# --- references left unrendered ------------------------------------------------------
+
+UNRENDERED = """\
+name: Probe
+integration: Web Services Data Actions
+secure: {secure}
+contract:
+  input:
+    type: object
+    properties: {{userId: {{type: string}}, note: {{type: string}}, tag: {{type: string}}}}
+  output: {{type: object}}
+request:
+  requestUrlTemplate: https://x.example.com/users/${{input.UserId}}?u=${{input.userId}}
+  requestType: POST
+  headers:
+    X-Tag: $input.tag
+    X-Price: "$5 and abc$def123"
+  requestTemplate: |
+    {{"note": "$esc.jsonString($Input.note)", "cost": "$5", "quiet": "$!{{input.gone}}",
+     "literal": "${{esc.dollar}}{{input.userId}}"}}
+"""
+
+
+def test_a_reference_left_unrendered_fails_naming_the_field_and_the_reference(
+    tmp_path: Path,
+) -> None:
+    directory = write_action(tmp_path, UNRENDERED.format(secure="false"))
+    run = offline("Probe", "userId=u1", "note=n", "tag=t", directory=directory)
+    assert [here(p) for p in run.problems] == [
+        "probe.yaml:10:51: request.requestUrlTemplate: ${input.UserId} was left unrendered "
+        "(the input is 'userId': Velocity names are case-sensitive)",
+        "probe.yaml:16:31: request.requestTemplate: $Input.note was left unrendered "
+        "($Input is not $input: Velocity names are case-sensitive)",
+    ]
+    # The request is still shown, with what Genesys would send.
+    assert run.request is not None
+    assert run.request.url == "https://x.example.com/users/${input.UserId}?u=u1"
+    assert ("X-Price", "$5 and abc$def123") in run.request.headers  # text, not references
+    assert body(run) == {
+        "note": "$esc.jsonString($Input.note)",
+        "cost": "$5",
+        "quiet": "",
+        "literal": "${input.userId}",
+    }
+    text = render_result(run)
+    assert text.endswith("FAIL: 2 problems.\n")
+    # validate's warnings for the action come first, before the request and the result
+    warning = "warning: request.requestUrlTemplate: input.UserId differs from the input"
+    assert warning in text and text.index(warning) < text.index("Request:")
+
+
+def test_an_input_given_no_value_is_left_unrendered_and_the_hint_says_how_to_quiet_it(
+    tmp_path: Path,
+) -> None:
+    directory = write_action(tmp_path, UNRENDERED.format(secure="false"))
+    run = offline("Probe", "userId=u1", "note=n", directory=directory)
+    assert here(run.problems[1]) == (
+        "probe.yaml:13:12: request.headers.X-Tag: $input.tag was left unrendered (no value was "
+        "given for the input 'tag'; write $!input.tag to send nothing when it is absent)"
+    )
+
+
+def test_a_fully_rendered_request_with_literal_dollars_passes(tmp_path: Path) -> None:
+    text = UNRENDERED.format(secure="false")
+    text = text.replace("${input.UserId}", "${input.userId}").replace("$Input", "$input")
+    directory = write_action(tmp_path, text)
+    run = offline("Probe", "userId=u1", "note=n", "tag=t", directory=directory)
+    assert run.passed, run.problems
+    # A warning of validate is shown on a PASS too; a quiet reference renders empty.
+    warning = (
+        "probe.yaml:16:70: warning: request.requestTemplate: input.gone is not a property of "
+        "the input contract"
+    )
+    assert [here(w) for w in run.warnings] == [warning]
+    text = render_result(run)
+    assert warning in text and text.endswith("PASS: the request renders and its body is JSON.\n")
+
+
+def test_a_secure_action_left_unrendered_names_the_reference_never_a_value(
+    tmp_path: Path,
+) -> None:
+    directory = write_action(tmp_path, UNRENDERED.format(secure="true"))
+    run = offline("Probe", f"userId={PIN}", f"note={CUSTOMER}", directory=directory)
+    assert len(run.problems) == 3  # the URL, the X-Tag header (no tag given), the body
+    text = render_result(run)
+    assert PIN not in text and CUSTOMER not in text
+    assert "${input.UserId} was left unrendered" in text
+
+
+@pytest.mark.parametrize(
+    ("template", "inputs", "left"),
+    [
+        ("/u/${input.UserId}", {"userId": "u"}, ["${input.UserId}"]),
+        ("/u/$input.UserId/x", {"userId": "u"}, ["$input.UserId"]),
+        ("/u/$!{input.UserId}", {"userId": "u"}, []),  # quiet: renders empty on purpose
+        ('{"p": "$esc.jsonString($input.phone)"}', {}, ["$input.phone"]),
+        ("$nothing.here() costs $5", {}, []),  # unbraced, no such name: text
+        ("${esc.dollar}input.userId $input.userId", {"userId": "u"}, []),
+        ("\\${input.userId}", {"userId": "u"}, []),  # escaped: text on purpose
+        ("#if($input.q)q#end", {}, []),  # a condition renders nothing
+        ("$input.userId.foo", {"userId": "u"}, ["$input.userId.foo"]),
+        ("#set($a = $input.zz)$a", {}, ["$a"]),
+        ("${input.zz.trim()}", {}, ["${input.zz.trim"]),
+        ("$input.userIdx $input.userId", {"userId": "u"}, ["$input.userIdx"]),
+    ],
+)
+def test_unrendered_finds_only_references_the_template_left_as_text(
+    template: str, inputs: dict[str, Any], left: list[str]
+) -> None:
+    context = template_context(inputs)
+    found = unrendered(template, render(template, context), context)
+    assert [ref.text for ref in found] == left

@@ -4,11 +4,44 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DEFAULT_REQUEST_TEMPLATE = "${input.rawRequest}"
 DEFAULT_SUCCESS_TEMPLATE = "${rawResult}"
 PLATFORM_DEFAULT_TIMEOUT = 60
+FUNCTION_DEFAULT_TIMEOUT = 15  # SDK ``Function.timeoutSeconds``: "Default value 15 seconds"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """The ``function:`` block of a Genesys Cloud Function action.
+
+    ``package`` is the package as written (a path relative to the action file), or None:
+    then the org's package is left alone and never compared. ``identity`` is its content
+    identity, filled in by validation once the package has been read.
+    """
+
+    handler: str
+    runtime: str
+    timeout_seconds: int | None = None
+    description: str | None = None
+    package: str | None = None
+    package_path: Path | None = None
+    identity: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], action_file: Path | None) -> FunctionSpec:
+        package = data.get("package")
+        base = action_file.parent if action_file is not None else Path()
+        return cls(
+            handler=data["handler"],
+            runtime=data["runtime"],
+            timeout_seconds=data.get("timeoutSeconds"),
+            description=data.get("description"),
+            package=package,
+            package_path=(base / package) if package is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -26,11 +59,15 @@ class ActionSpec:
     contract_output: dict[str, Any] = field(default_factory=dict)
     request: dict[str, Any] = field(default_factory=dict)
     response: dict[str, Any] = field(default_factory=dict)
+    function: FunctionSpec | None = None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], source: str) -> ActionSpec:
-        """Build from a schema-valid action mapping."""
+    def from_data(
+        cls, data: dict[str, Any], source: str, *, path: Path | None = None
+    ) -> ActionSpec:
+        """Build from a schema-valid action mapping (``path``: the file, for packages)."""
         contract = data.get("contract", {})
+        function = data.get("function")
         return cls(
             name=data["name"],
             source=source,
@@ -43,6 +80,7 @@ class ActionSpec:
             contract_output=copy.deepcopy(contract.get("output", {})),
             request=copy.deepcopy(data.get("request", {})),
             response=copy.deepcopy(data.get("response", {})),
+            function=FunctionSpec.from_data(function, path) if function is not None else None,
         )
 
     @property
@@ -60,7 +98,9 @@ class ProjectSpec:
     api_url: str | None = None
     integrations: tuple[str, ...] = ()
     prune: bool = False
-    immutable_contracts: bool = False
+    # Genesys help: "You cannot change the contracts after you publish the action"; only a
+    # project that says its org accepts them (immutableContracts: false) takes the draft path.
+    immutable_contracts: bool = True
     max_update_percent: float | None = None
     max_delete_percent: float | None = None
     min_existing: int | None = None
@@ -79,7 +119,7 @@ class ProjectSpec:
             api_url=data.get("apiUrl"),
             integrations=tuple(data.get("scope", {}).get("integrations", ())),
             prune=bool(data.get("prune", False)),
-            immutable_contracts=bool(data.get("immutableContracts", False)),
+            immutable_contracts=bool(data.get("immutableContracts", True)),
             max_update_percent=safety.get("maxUpdatePercent"),
             max_delete_percent=safety.get("maxDeletePercent"),
             min_existing=safety.get("minExisting"),

@@ -15,6 +15,15 @@ INTEGRATIONS = "/api/v2/integrations"
 REQUEST_TEMPLATE = "requesttemplate.vm"
 SUCCESS_TEMPLATE = "successtemplate.vm"
 MAX_IDS_PER_LISTING = 50  # the documented limit of the ``ids`` filter
+# After a DELETE, GET until 404 for at most this long: the Terraform provider polls the
+# same way for up to 30 s (genesys-api.md §10, integration_action delete).
+DELETE_WAIT_SECONDS = 30.0
+_FIRST_POLL_SECONDS = 0.25
+_MAX_POLL_SECONDS = 2.0
+
+
+class MissingTemplateError(ApiError):
+    """A template file answered 404 while its action (or draft) still reads."""
 
 
 class ActionsApi:
@@ -75,9 +84,42 @@ class ActionsApi:
         _require_version(body)
         return _dict(self.client.patch_json(_action(action_id), json=dict(body), idempotent=True))
 
-    def delete_action(self, action_id: str) -> None:
-        """Delete an action."""
+    def delete_action(self, action_id: str, *, wait: bool = False) -> None:
+        """Delete an action; with ``wait``, return only once it reads 404 (see
+        ``wait_until_gone``)."""
         self.client.delete(_action(action_id))
+        if wait:
+            self.wait_until_gone(action_id)
+
+    def wait_until_gone(self, action_id: str, *, timeout: float | None = None) -> None:
+        """Poll ``GET /actions/{id}`` until it answers 404, so that a read right after a
+        delete sees the truth. Raises ``ApiError`` when the action still reads after
+        ``timeout`` seconds (default ``DELETE_WAIT_SECONDS``), or when a poll fails."""
+        limit = DELETE_WAIT_SECONDS if timeout is None else timeout
+        deadline = self.client.now() + limit
+        interval = _FIRST_POLL_SECONDS
+        while True:
+            try:
+                self.get_action(action_id, expand_contract=False, include_config=False)
+            except ApiError as exc:
+                if exc.status == 404:
+                    return
+                raise ApiError(
+                    f"the DELETE of {action_id} was accepted, but checking that it is gone "
+                    f"failed: {exc.message}",
+                    status=exc.status,
+                    code=exc.code,
+                    correlation_id=exc.correlation_id,
+                ) from exc
+            remaining = deadline - self.client.now()
+            if remaining <= 0:
+                raise ApiError(
+                    f"the DELETE of {action_id} was accepted (204), but the org still returns "
+                    f"the action {limit:g} s later; run plan again later to see whether it "
+                    "is gone"
+                )
+            self.client.pause(min(interval, remaining))
+            interval = min(interval * 2, _MAX_POLL_SECONDS)
 
     # -- drafts ------------------------------------------------------------------
 
@@ -104,7 +146,14 @@ class ActionsApi:
     def get_draft_full(self, action_id: str) -> dict[str, Any] | None:
         """Like ``get_draft`` with inline templates fetched from the draft's ``.vm`` files."""
         draft = self.get_draft(action_id)
-        return None if draft is None else self._fill_templates(draft, action_id, draft=True)
+        if draft is None:
+            return None
+        try:
+            return self._fill_templates(draft, action_id, draft=True)
+        except ApiError as exc:
+            if exc.status == 404 and not isinstance(exc, MissingTemplateError):
+                return None  # the draft was published or deleted while it was read
+            raise
 
     def patch_draft(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Update the draft; ``body['version']`` is the current draft version."""
@@ -124,6 +173,36 @@ class ActionsApi:
         """Publish the draft; ``version`` is the draft's own current version."""
         path = _action(action_id) + "/draft/publish"
         return _dict(self.client.post_json(path, json={"version": version}))
+
+    # -- Function actions (SDK IntegrationsApi: *_action_function, *_draft_function*) ----
+
+    def get_function(self, action_id: str, *, draft: bool = False) -> dict[str, Any]:
+        """``FunctionConfig`` of the published action (or its draft): ``function``
+        (handler, runtime, timeoutSeconds, description, zipId) and ``zip`` (id, name,
+        status, errorMessage)."""
+        base = _action(action_id) + ("/draft" if draft else "")
+        return _dict(self.client.get_json(base + "/function"))
+
+    def put_draft_function(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Set the draft's function settings (a ``Function``); returns ``FunctionConfig``."""
+        path = _action(action_id) + "/draft/function"
+        return _dict(self.client.put_json(path, json=dict(body)))
+
+    def request_function_upload(
+        self, action_id: str, file_name: str, *, url_seconds: int = 900
+    ) -> dict[str, Any]:
+        """``FunctionUploadResponse`` (``url``, ``headers``) for the draft's code package.
+
+        Only asks for a URL, so it is safe to repeat: a lost answer is simply asked again.
+        """
+        path = _action(action_id) + "/draft/function/upload"
+        body = {"fileName": file_name, "signedUrlTimeoutSeconds": url_seconds}
+        return _dict(self.client.post_json(path, json=body, idempotent=True))
+
+    def function_runtimes(self) -> list[dict[str, Any]]:
+        """``FunctionRuntime`` list: name, description, status, dateEndOfLife."""
+        found = self.client.get_json(ACTIONS + "/functions/runtimes")
+        return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
 
     # -- running -----------------------------------------------------------------
 
@@ -194,17 +273,42 @@ class ActionsApi:
     def _fill_templates(
         self, action: dict[str, Any], action_id: str, *, draft: bool
     ) -> dict[str, Any]:
+        """Inline both templates: each one that did not come inline is read from its
+        ``.vm`` file, whether or not a ``*TemplateUri`` names it. Genesys' defaults are
+        never assumed; the Terraform provider, too, always GETs both files
+        (``readIntegrationAction``, genesys-api.md §10)."""
         config = action.get("config")
         if not isinstance(config, dict):
             return action
-        for section, inline, uri, file_name in (
-            ("request", "requestTemplate", "requestTemplateUri", REQUEST_TEMPLATE),
-            ("response", "successTemplate", "successTemplateUri", SUCCESS_TEMPLATE),
+        for section, inline, file_name in (
+            ("request", "requestTemplate", REQUEST_TEMPLATE),
+            ("response", "successTemplate", SUCCESS_TEMPLATE),
         ):
-            part = config.get(section)
-            if isinstance(part, dict) and part.get(inline) is None and part.get(uri):
-                part[inline] = self.get_template(action_id, file_name, draft=draft)
+            part = config.setdefault(section, {})
+            if isinstance(part, dict) and part.get(inline) is None:
+                part[inline] = self._read_template(action_id, file_name, draft=draft)
         return action
+
+    def _read_template(self, action_id: str, file_name: str, *, draft: bool) -> str:
+        """A template file; on 404, whether the action vanished (that 404 is raised, as
+        for any read of a deleted action; the Terraform provider, too, takes a template
+        404 as "gone") or has no such file (``MissingTemplateError``)."""
+        try:
+            return self.get_template(action_id, file_name, draft=draft)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            missing = exc
+        path = _action(action_id) + ("/draft" if draft else "")
+        self.client.get_json(path)  # raises the 404 when the action or draft is gone
+        raise MissingTemplateError(
+            f"{path}/templates/{file_name}: not found, though the "
+            f"{'draft' if draft else 'action'} exists; its template cannot be read, and "
+            "dactl does not assume Genesys' default",
+            status=404,
+            code=missing.code,
+            correlation_id=missing.correlation_id,
+        ) from missing
 
 
 def _action(action_id: str) -> str:

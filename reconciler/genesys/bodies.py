@@ -55,3 +55,15 @@ def draft_patch_body(canonical: dict[str, Any], draft_version: int) -> dict[str,
         "contract": contract_body(canonical),
         "secure": bool(canonical.get("secure", False)),
     }
+
+
+def function_body(canonical: dict[str, Any]) -> dict[str, Any]:
+    """``Function`` for ``PUT .../draft/function``: the settings; the package's ``zipId`` is
+    set by the upload itself (as the Terraform provider notes in BuildSdkFunctionConfig)."""
+    function = canonical["function"]
+    return {
+        "handler": function["handler"],
+        "runtime": function["runtime"],
+        "timeoutSeconds": function["timeoutSeconds"],
+        "description": function["description"],
+    }

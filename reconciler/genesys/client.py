@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,7 +23,7 @@ from reconciler.errors import ApiError
 from ._errors import describe_transport_error, error_from_response
 from ._pacing import Pacer
 from .auth import AccessTokenAuth, ClientCredentialsAuth
-from .settings import ConnectionSettings
+from .settings import ConnectionSettings, is_loopback_host
 
 logger = logging.getLogger("reconciler.genesys")
 
@@ -96,6 +97,7 @@ class GenesysClient:
         self._max_connect_retries = min(max_connect_retries, max_retries)
         self._max_retry_after = max_retry_after
         self._sleep = sleep
+        self._clock = clock
         self.user_agent = user_agent or f"dactl/{__version__} (+python-httpx)"
         self._auth = _make_auth(settings, clock=clock, user_agent=self.user_agent, timeout=timeout)
         self._pacer = Pacer(clock=clock, sleep=sleep, reserve=max_concurrency)
@@ -112,12 +114,20 @@ class GenesysClient:
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
             limits=httpx.Limits(max_connections=max(10, max_concurrency * 2)),
         )
+        # Presigned uploads go elsewhere (object storage) and carry no Authorization.
+        self._uploads = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, write=max(timeout, 300.0)),
+            headers={"User-Agent": self.user_agent},
+            event_hooks={"request": [self._on_request]},
+        )
 
     # -- lifecycle -------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self._http.close()
+        self._uploads.close()
 
     def __enter__(self) -> GenesysClient:
         return self
@@ -140,6 +150,14 @@ class GenesysClient:
     def paced_seconds(self) -> float:
         """Total time requests were held back by the rate-limit pacer."""
         return self._pacer.total_delay
+
+    def now(self) -> float:
+        """The client's monotonic clock (injected in tests)."""
+        return self._clock()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep with the client's ``sleep`` (injected in tests, so they never wait)."""
+        self._sleep(seconds)
 
     # -- requests --------------------------------------------------------------
 
@@ -196,6 +214,55 @@ class GenesysClient:
     def put_json(self, path: str, *, json: Any) -> Any:
         """PUT and decode JSON."""
         return _decode(self.request("PUT", path, json=json))
+
+    def upload(self, url: str, content: bytes, headers: Mapping[str, str]) -> None:
+        """PUT ``content`` to a presigned ``url`` (a function package), with the headers the
+        API asked for and never our bearer token: the URL is itself the credential.
+
+        A PUT of the same bytes is idempotent, so transport failures and 5xx are retried.
+        The URL (its signature) is never logged or shown; only its host is.
+        """
+        parts = httpx.URL(url)
+        host = parts.host
+        if parts.scheme not in ("http", "https") or not host:
+            raise ApiError("the API returned an upload URL that is not http(s)")
+        if parts.scheme == "http" and not is_loopback_host(host):
+            raise ApiError(f"refusing to upload a package over plain http to {host}")
+        where = f"PUT {parts.scheme}://{host} (package upload)"
+
+        def attempt() -> httpx.Response:
+            request = self._uploads.build_request("PUT", url, content=content, headers=headers)
+            try:
+                with self._slots:
+                    response = self._uploads.send(request)
+            except httpx.RequestError as exc:
+                raise _Retry(
+                    ApiError(f"cannot reach {host}: {describe_transport_error(exc)} ({where})"),
+                    unreachable=isinstance(exc, _NOT_SENT_ERRORS),
+                ) from exc
+            if response.is_success:
+                return response
+            error = ApiError(
+                f"{where}: {_upload_reason(response)}",
+                status=response.status_code,
+            )
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _Retry(error, retry_after=_retry_after(response))
+            raise error
+
+        retrying = Retrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        try:
+            retrying(attempt)
+        except _Retry as exc:
+            attempts = int(retrying.statistics.get("attempt_number", 1))
+            raise exc.give_up(attempts) from exc.__cause__
 
     def delete(self, path: str, *, params: Mapping[str, Any] | None = None) -> None:
         """DELETE (expects 204)."""
@@ -293,9 +360,24 @@ class GenesysClient:
             if retry_after is not None:
                 self._pacer.hold(retry_after)  # every thread waits, not just this one
             return _Retry(error, retry_after=retry_after, rate_limited=True)
-        if status >= 500 and status != 501 and (safe or not sent):
-            return _Retry(error)
-        return error
+        # A 408 leaves the outcome unknown, as a 5xx does: resent only when that is safe
+        # (a versioned PATCH is: should the first one have landed, its version is stale
+        # now and the retry meets a conflict instead of writing twice).
+        retryable = status == 408 or (status >= 500 and status != 501)
+        if not retryable or not (safe or not sent):
+            return error
+        # Honoured on 503 as on 429, as the Terraform provider does (genesys-api.md §10).
+        retry_after = _retry_after(response) if status == 503 else None
+        if retry_after is not None and retry_after > self._max_retry_after:
+            return type(error)(
+                f"{error.message} (retry after {retry_after:g} s exceeds the ceiling of "
+                f"{self._max_retry_after:g} s)",
+                status=status,
+                code=error.code,
+                correlation_id=error.correlation_id,
+                body=error.body,
+            )
+        return _Retry(error, retry_after=retry_after)
 
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
@@ -386,6 +468,15 @@ def _retry_after(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _upload_reason(response: httpx.Response) -> str:
+    """A short reason for a refused upload; object stores answer in XML (``<Code>``)."""
+    text = response.text[:2000]
+    match = re.search(r"<Code>([^<]{1,80})</Code>", text)
+    if match:
+        return f"HTTP {response.status_code} {match.group(1)}"
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
 
 
 def _origin(exc: httpx.RequestError, fallback: httpx.Request) -> str:

@@ -31,13 +31,15 @@ REGIONS: dict[str, str] = {
     "ap_southeast_1": "apse1.pure.cloud",
     "eusc_de_east_1": "edee1.eusc-pure.cloud",
 }
-DEFAULT_REGION = "us_east_1"  # what the SDK and the Terraform provider default to
 
 ENV_CLIENT_ID = "GENESYSCLOUD_OAUTHCLIENT_ID"
 ENV_CLIENT_SECRET = "GENESYSCLOUD_OAUTHCLIENT_SECRET"
 ENV_REGION = "GENESYSCLOUD_REGION"
 ENV_ACCESS_TOKEN = "GENESYSCLOUD_ACCESS_TOKEN"
 ENV_API_URL = "GENESYSCLOUD_API_URL"
+# An API base URL such as https://api.mypurecloud.ie: "Blueprints commonly set
+# GENESYSCLOUD_API_REGION=https://api.<domain>" (genesys-api.md §10, env vars).
+ENV_API_REGION = "GENESYSCLOUD_API_REGION"
 
 _DOMAIN_TO_KEY = {domain: key for key, domain in REGIONS.items()}
 
@@ -56,6 +58,8 @@ class ConnectionSettings:
     client_secret: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     region: str = ""
+    # One line per other source of the location that said something else (for stderr).
+    notices: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         _refuse_plain_http(self.api_url)
@@ -78,25 +82,39 @@ class ConnectionSettings:
         env: Mapping[str, str] = os.environ,
         project_api_url: str | None = None,
         project_region: str | None = None,
+        project_file: str | None = None,
     ) -> ConnectionSettings:
-        """Merge explicit arguments > ``GENESYSCLOUD_*`` env vars > project-file values.
+        """Merge the command line > ``GENESYSCLOUD_*`` env vars > the project file.
 
-        The location (api_url or region) is taken from the first level that sets
-        either; credentials come only from arguments or the environment.
+        ``api_url``/``region`` are the ``--api-url``/``--region`` flags as typed (never
+        filled from the environment: that is read here, from ``env``). The location is the
+        first value set, in this order: ``--api-url``, ``--region``; ``GENESYSCLOUD_API_URL``,
+        ``GENESYSCLOUD_API_REGION``, ``GENESYSCLOUD_REGION``; ``apiUrl``, ``region`` of
+        ``project_file``. So a URL wins over a region given at the same level. There is no
+        default org (the Terraform provider has no default region either, genesys-api.md
+        §10): with no location at all, ``SettingsError``. Every other source that names a
+        different org becomes one line of ``notices``. Credentials come only from arguments
+        or the environment.
         """
-        location = _pick_location(
-            ("argument", api_url, region),
-            ("environment", env.get(ENV_API_URL), env.get(ENV_REGION)),
-            ("project file", project_api_url, project_region),
-        )
-        if location is None:
-            api, login, label = _region_hosts(DEFAULT_REGION, "default")
-        else:
-            source, url, reg = location
-            if url:
-                api, login, label = _custom_hosts(url, source)
-            else:
-                api, login, label = _region_hosts(reg or "", source)
+        where = project_file or "dactl.yaml"
+        candidates = [
+            _Candidate("--api-url", api_url, True),
+            _Candidate("--region", region, False),
+            _Candidate(ENV_API_URL, env.get(ENV_API_URL), True),
+            _Candidate(ENV_API_REGION, env.get(ENV_API_REGION), True),
+            _Candidate(ENV_REGION, env.get(ENV_REGION), False),
+            _Candidate(f"apiUrl in {where}", project_api_url, True),
+            _Candidate(f"region in {where}", project_region, False),
+        ]
+        given = [c for c in candidates if c.value]
+        if not given:
+            raise SettingsError(
+                "no Genesys Cloud location: pass --region or --api-url, set "
+                f"{ENV_REGION} (or {ENV_API_URL} / {ENV_API_REGION}), or set region: in {where}"
+            )
+        chosen = given[0]
+        api, login, label = chosen.hosts()
+        notices = _disagreements(chosen, api, given[1:])
 
         cid = _first(client_id, env.get(ENV_CLIENT_ID))
         secret = _first(client_secret, env.get(ENV_CLIENT_SECRET))
@@ -110,7 +128,49 @@ class ConnectionSettings:
             client_secret=secret if token is None else None,
             access_token=token,
             region=label,
+            notices=notices,
         )
+
+
+class _Candidate:
+    """One place the location may come from, named in the user's words."""
+
+    def __init__(self, source: str, value: str | None, is_url: bool) -> None:
+        self.source = source
+        self.value = _first(value) or ""
+        self.is_url = is_url
+
+    def hosts(self) -> tuple[str, str, str]:
+        """(API URL, login URL, label); ``SettingsError`` naming the source when invalid."""
+        if self.is_url:
+            return _custom_hosts(self.value, self.source)
+        return _region_hosts(self.value, self.source)
+
+    def shown(self) -> str:
+        """The value for a notice: a URL without any user or password in it."""
+        if not self.is_url:
+            return self.value
+        parts = urlsplit(self.value)
+        if parts.username is None and parts.password is None:
+            return self.value
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}{parts.path}"
+
+
+def _disagreements(chosen: _Candidate, api: str, others: list[_Candidate]) -> tuple[str, ...]:
+    """One notice naming the sources overruled by ``chosen`` that point elsewhere (an
+    invalid overruled value counts as elsewhere); none when they all agree."""
+    differing: list[str] = []
+    for other in others:
+        try:
+            same = other.hosts()[0].lower() == api.lower()
+        except SettingsError:
+            same = False
+        if not same:
+            differing.append(f"{other.source} says {other.shown()}")
+    if not differing:
+        return ()
+    return (f"using {chosen.source} {chosen.shown()} ({', '.join(differing)})",)
 
 
 def region_keys() -> list[str]:
@@ -122,16 +182,6 @@ def _first(*values: str | None) -> str | None:
     for value in values:
         if value is not None and value.strip():
             return value.strip()
-    return None
-
-
-def _pick_location(
-    *levels: tuple[str, str | None, str | None],
-) -> tuple[str, str | None, str | None] | None:
-    for source, url, reg in levels:
-        url, reg = _first(url), _first(reg)
-        if url or reg:
-            return source, url, reg
     return None
 
 
@@ -158,9 +208,19 @@ def _custom_hosts(url: str, source: str) -> tuple[str, str, str]:
         raise SettingsError(
             f"invalid API URL {url!r} (from {source}): expected http(s)://host[:port]"
         )
-    if parts.query or parts.fragment or parts.username or parts.password:
+    if parts.username is not None or parts.password is not None:
+        # Not quoted: a password in the URL must not reach the terminal or a CI log.
+        raise SettingsError(
+            f"invalid API URL (from {source}): no user or password allowed in the URL"
+        )
+    if parts.query or parts.fragment:
         raise SettingsError(
             f"invalid API URL {url!r} (from {source}): no user, query or fragment allowed"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise SettingsError(
+            f"refusing to send credentials over plain http to {parts.netloc} (from {source}): "
+            "use https:// (http is allowed only for loopback hosts such as 127.0.0.1)"
         )
     api = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
     # The sandbox serves /oauth/token on its own host; real orgs use login.<domain>.

@@ -8,7 +8,7 @@ field reads git -> org (what was changed outside git).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,9 +27,13 @@ from reconciler.render.plan import (
     fit_markdown,
     md_escape,
     md_field_summary,
+    md_org,
     redact,
     text_field,
 )
+
+if TYPE_CHECKING:
+    from reconciler.organization import OrgInfo
 
 DRIFT_SIDES = ("git", "org")  # what a drift field's before and after are
 _LABEL: dict[DriftStatus, str] = {
@@ -80,9 +84,14 @@ def _where(action: DriftedAction, sep: str) -> str:
 # --- markdown ---------------------------------------------------------------------------
 
 
-def render_markdown(report: DriftReport, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """An issue or comment body: summary first, a table, details folded, under ``limit``."""
+def render_markdown(
+    report: DriftReport, *, limit: int = MARKDOWN_LIMIT, org: OrgInfo | None = None
+) -> str:
+    """An issue or comment body: summary first, a table, details folded, under ``limit``;
+    ``org`` named under the summary when known."""
     head = f"### dactl drift\n\n**{report.summary()}**\n"
+    if org is not None:
+        head += "\n" + md_org(org)
     if not report.drifted:
         return head
     table = ["| | action | status | live id | fields (git → org) |", "|---|---|---|---|---|"]
@@ -121,9 +130,11 @@ def _md_details(action: DriftedAction) -> str:
 # --- json -------------------------------------------------------------------------------
 
 
-def drift_to_dict(report: DriftReport) -> dict[str, Any]:
-    """The versioned JSON report (also the ``drift`` member of a webhook body)."""
-    return {
+def drift_to_dict(report: DriftReport, *, org: OrgInfo | None = None) -> dict[str, Any]:
+    """The versioned JSON report (also the ``drift`` member of a webhook body); with
+    ``org``, an ``organization`` member (name, id, host) names the org."""
+    extra = {} if org is None else {"organization": org.to_dict()}
+    return extra | {
         "format_version": DRIFT_FORMAT_VERSION,
         "drift": report.drifted,
         "summary": report.summary(),
@@ -155,8 +166,9 @@ def _field_dict(change: FieldChange) -> dict[str, Any]:
     }
 
 
-def render_json(report: DriftReport) -> str:
-    return json.dumps(drift_to_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render_json(report: DriftReport, *, org: OrgInfo | None = None) -> str:
+    body = drift_to_dict(report, org=org)
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # --- webhook ----------------------------------------------------------------------------
@@ -178,6 +190,6 @@ def webhook_text(report: DriftReport) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def webhook_body(report: DriftReport) -> dict[str, Any]:
+def webhook_body(report: DriftReport, *, org: OrgInfo | None = None) -> dict[str, Any]:
     """``{"text": <summary paragraph>, "drift": <the JSON report>}``."""
-    return {"text": webhook_text(report), "drift": drift_to_dict(report)}
+    return {"text": webhook_text(report), "drift": drift_to_dict(report, org=org)}

@@ -8,13 +8,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.diff import MISSING, FieldChange
 from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
 from reconciler.validate.lint import literal_credential
+
+if TYPE_CHECKING:
+    from reconciler.organization import OrgInfo
 
 MARKDOWN_LIMIT = 60_000
 UNSAFE_NOTE = (
@@ -80,8 +83,8 @@ def diff_block(lines: list[str]) -> list[str]:
 # --- text -------------------------------------------------------------------------------
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """The terminal view; colored when ``color`` (a TTY)."""
+def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) -> str:
+    """The terminal view; colored when ``color`` (a TTY); ``org`` heads it when known."""
 
     def paint(text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if color else text
@@ -102,16 +105,26 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 )
             )
         if change.kind == "update" and change.draft:
-            lines.append("      contract change: draft -> patch -> publish on the same id")
+            lines.append(f"      {draft_path(change)}")
         for field_change in change.fields:
             lines.extend(text_field(field_change, paint))
     if lines:
         lines.append("")
     lines.append(paint(plan.summary(), bold=True))
+    lines.extend(f"Note: {_visible(note)}" for note in plan.notes)
     if plan.unsafe:
         lines.append(paint(f"Warning: {UNSAFE_NOTE}:", "yellow", bold=True))
         lines.extend(paint(f"  - {why}", "yellow") for why in plan.unsafe)
+    if org is not None:
+        lines[:0] = [f"Org: {paint(_visible(org.label), bold=True)}", ""]
     return "\n".join(lines) + "\n"
+
+
+def draft_path(change: Change) -> str:
+    """How an update that goes through a draft is carried out."""
+    if any(f.top == "contract" for f in change.fields):
+        return "contract change: draft -> patch -> publish on the same id"
+    return "Function action: draft -> code and settings -> publish on the same id"
 
 
 def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
@@ -130,9 +143,12 @@ def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_S
 # --- markdown ---------------------------------------------------------------------------
 
 
-def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, org: OrgInfo | None = None) -> str:
     """A pull-request comment: summary first, a table, details folded, under ``limit`` chars."""
-    head = [f"### dactl plan\n\n**{plan.summary()}**\n"]
+    org_line = "" if org is None else "\n" + md_org(org)
+    head = [f"### dactl plan\n\n**{plan.summary()}**\n{org_line}"]
+    if plan.notes:
+        head.append("\n" + "".join(f"> {md_escape(_visible(n))}\n>\n" for n in plan.notes))
     if plan.unsafe:
         why = "".join(f"\n> - {md_escape(w)}" for w in plan.unsafe)
         head.append(f"> [!WARNING]\n> {UNSAFE_NOTE[0].upper()}{UNSAFE_NOTE[1:]}:{why}\n")
@@ -202,6 +218,13 @@ def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> lis
     return [f"- {change.dotted}: {show(before)}", f"+ {change.dotted}: {show(after)}"]
 
 
+def md_org(org: OrgInfo) -> str:
+    """The org line of a Markdown report: ``Org: **name** (`host`)``."""
+    name = _visible(md_escape(org.name)) if org.name else None
+    host = f"`{_visible(org.host).replace('`', '')}`"
+    return f"Org: **{name}** ({host})\n" if name else f"Org: {host}\n"
+
+
 def md_escape(text: str) -> str:
     """Text safe inside a Markdown table cell or HTML summary."""
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
@@ -210,9 +233,12 @@ def md_escape(text: str) -> str:
 # --- json -------------------------------------------------------------------------------
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The versioned JSON plan; also the saved-plan file format."""
-    return {
+def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
+    """The versioned JSON plan; also the saved-plan file format. With ``org``, an
+    ``organization`` member names it (``name`` and ``id`` null when the org did not say);
+    a saved plan's ``org`` member is something else: the hash that ties it to the org."""
+    extra = {} if org is None else {"organization": org.to_dict()}
+    return extra | {
         "format_version": PLAN_FORMAT_VERSION,
         "desired_hash": plan.desired_hash,
         "summary": plan.summary(),
@@ -220,6 +246,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "existing": plan.existing,
         "safety": {"ok": not plan.unsafe, "violations": list(plan.unsafe)},
         "unchanged": list(plan.unchanged),
+        "notes": list(plan.notes),
         "changes": [_change_dict(c) for c in plan.changes],
     }
 
@@ -250,5 +277,6 @@ def _change_dict(change: Change) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render_json(plan: Plan, *, org: OrgInfo | None = None) -> str:
+    body = plan_to_dict(plan, org=org)
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -22,6 +22,8 @@ def render_offline(run: OfflineRun) -> list[str]:
     lines = [f"Offline test of {run.name!r} ({run.source})"]
     if run.secure:
         lines.append("secure action: inputs are shown as <input.NAME>, values are hidden")
+    if run.warnings:  # validate's, for the action's files: they often explain a FAIL below
+        lines += ["", *run.warnings]
     if run.request is not None:
         lines += ["", "Request:", *_indent(_request_lines(run.request))]
     if run.response_file is not None and (run.variables or run.has_output):

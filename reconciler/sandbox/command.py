@@ -13,6 +13,7 @@ from reconciler.sandbox.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_HOST,
+    DEFAULT_ORG_NAME,
     DEFAULT_PORT,
     DEFAULT_TOKEN_TTL,
     SandboxConfig,
@@ -79,10 +80,15 @@ def check_bind_host(host: str, source: ParameterSource | None) -> None:
     help="Access token lifetime in seconds (expires_in).",
 )
 @click.option(
-    "--immutable-contracts",
+    "--org-name",
+    default=DEFAULT_ORG_NAME,
+    help="The org's name, as GET /api/v2/organizations/me answers it.",
+)
+@click.option(
+    "--mutable-contracts",
     is_flag=True,
-    help="Refuse to publish a draft that changes a published action's contract "
-    "(secure is always fixed once published).",
+    help="[I] Let a draft change a published action's contract (by default publishing it "
+    "is refused, as the Genesys help centre says; secure is always fixed once published).",
 )
 @click.option(
     "--max-page-size",
@@ -119,6 +125,35 @@ def check_bind_host(host: str, source: ParameterSource | None) -> None:
     is_flag=True,
     help="[I] Allow PATCH of the custom-auth action (it is never deletable).",
 )
+@click.option(
+    "--stale-version-status",
+    type=click.Choice(["409", "400"]),
+    default="409",
+    callback=lambda _ctx, _param, value: int(value),
+    help="[I] PATCH of an action or draft with a stale version: 409 (--conflict-code), or "
+    "400 bad.request 'Supplied version X does not match the current version Y'.",
+)
+@click.option(
+    "--delete-delay-ms",
+    default=0,
+    type=click.IntRange(0),
+    help="[I] A deleted action keeps reading (GET, listings) for N ms after its DELETE "
+    "returned 204; writes to it (a second DELETE too) get 404 at once.",
+)
+@click.option(
+    "--function-processing-ms",
+    default=200,
+    type=click.IntRange(0),
+    help="[I] How long an uploaded Function package stays 'Transferring' before it is "
+    "processed (Available, or InvalidFormat when it is no zip).",
+)
+@click.option(
+    "--function-put-keeps-version",
+    "function_put_bumps_version",
+    flag_value=False,
+    default=True,
+    help="[I] PUT .../draft/function leaves the draft's version as it is (default: +1).",
+)
 @click.option("--access-log", is_flag=True, help="Log every request to stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level (stderr).")
 @click.pass_context
@@ -127,9 +162,9 @@ def sandbox(
 ) -> None:
     """Run the local Genesys Cloud actions API emulator.
 
-    Serves /oauth/token, /api/v2/integrations and /api/v2/integrations/actions... like
-    Genesys Cloud, plus /sandbox/stats, /sandbox/requests, /sandbox/faults, /sandbox/reset
-    and /sandbox/state.
+    Serves /oauth/token, /api/v2/integrations, /api/v2/integrations/actions... and
+    /api/v2/organizations/me like Genesys Cloud, plus /sandbox/stats, /sandbox/requests,
+    /sandbox/faults, /sandbox/reset and /sandbox/state.
     Default OAuth client credentials: id "dactl-sandbox", secret "dactl-sandbox-secret".
     The first stdout line is the base URL (e.g. http://127.0.0.1:8765); logs go to stderr.
     Options tagged [I] choose behaviour that the real API leaves undocumented.

@@ -7,19 +7,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from reconciler.sandbox.functions import DEFAULT_RUNTIMES
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_CLIENT_ID = "dactl-sandbox"
 DEFAULT_CLIENT_SECRET = "dactl-sandbox-secret"
 # Real Genesys tokens from client credentials live for about a day.
 DEFAULT_TOKEN_TTL = 86399
+# What GET /api/v2/organizations/me answers (an ``Organization``; SDK build/docs/Organization.md).
+DEFAULT_ORG_NAME = "dactl sandbox"
+DEFAULT_ORG_ID = "5a0e7c3b-1d2f-4e6a-8b9c-0000000000aa"
 # The "allowed" header value when no rate limit is configured (the sandbox is unlimited then).
 UNLIMITED_ALLOWED = 2147483647
 STALE_VERSION_MESSAGE = (
     "The version number of the modified resource must match the version number in the database."
 )
+# The 400 variant of a stale-version PATCH, worded as the client libraries match it: the
+# Terraform provider's util.IsVersionMismatch retries a 400 "does not match the current
+# version" (genesys-api.md §3, §10); the real PATCH answer is unknown [I].
+STALE_VERSION_400_MESSAGE = (
+    "Supplied version {supplied} does not match the current version {current}"
+)
 
 DraftExistsPolicy = Literal["error", "replace"]
+StaleVersionStatus = Literal[409, 400]
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,11 @@ class SandboxConfig:
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = field(default=DEFAULT_CLIENT_SECRET, repr=False)
     token_ttl: int = DEFAULT_TOKEN_TTL
-    immutable_contracts: bool = False
+    org_name: str = DEFAULT_ORG_NAME
+    org_id: str = DEFAULT_ORG_ID
+    # Contracts are fixed once published (help centre, genesys-api.md §3); an org that lets
+    # a draft change them is emulated with --mutable-contracts.
+    mutable_contracts: bool = False
     # [I] knobs: the real values are unknown, so tests can pick the behaviour they assume.
     max_page_size: int = 100
     conflict_code: str = "conflict"
@@ -46,6 +62,19 @@ class SandboxConfig:
     draft_exists: DraftExistsPolicy = "error"
     immutable_category: bool = False
     writable_custom_auth: bool = False
+    # A PATCH of an action or draft with a stale version: 409 ``conflict_code``, or 400
+    # ``bad.request`` with STALE_VERSION_400_MESSAGE (genesys-api.md §3: unknown [I]).
+    stale_version_status: StaleVersionStatus = 409
+    # A deleted action keeps reading (GET 200, in listings) this long after its DELETE
+    # returned 204, as an eventually consistent API may (Terraform polls GET until 404 for
+    # up to 30 s after a DELETE, genesys-api.md §10).
+    delete_delay_ms: int = 0
+    # [I] Function actions: how long an uploaded package stays "Transferring" before it is
+    # processed, whether PUT .../draft/function moves the draft's version, and the runtimes
+    # offered (name, status).
+    function_processing_ms: int = 200
+    function_put_bumps_version: bool = True
+    function_runtimes: tuple[tuple[str, str], ...] = DEFAULT_RUNTIMES
 
 
 def is_loopback(host: str) -> bool:

@@ -1,4 +1,5 @@
-"""``/oauth/token``, ``/api/v2/integrations`` and the ``/sandbox/*`` control endpoints."""
+"""``/oauth/token``, ``/api/v2/integrations``, ``/api/v2/organizations/me`` and the
+``/sandbox/*`` control endpoints."""
 
 from __future__ import annotations
 
@@ -66,6 +67,25 @@ async def get_integration(request: Request) -> Response:
     return json_response(found)
 
 
+async def get_organization(request: Request) -> Response:
+    """GET /api/v2/organizations/me: the ``Organization`` of the caller (official Python SDK,
+    build/docs/OrganizationApi.md ``get_organizations_me``, "Requires no permissions";
+    fields from build/docs/Organization.md; only some are served). Name and id come from the
+    sandbox config; the selfUri shape is assumed, like the other resources' selfUri."""
+    config = runtime_of(request).config
+    return json_response(
+        {
+            "id": config.org_id,
+            "name": config.org_name,
+            "thirdPartyOrgName": "dactl-sandbox",
+            "domain": "dactl-sandbox",
+            "version": 1,
+            "state": "active",
+            "selfUri": f"/api/v2/organizations/{config.org_id}",
+        }
+    )
+
+
 async def get_requests(request: Request) -> Response:
     """GET /sandbox/requests: recent API requests in arrival order, with the sandbox clock."""
     return json_response({"requests": runtime_of(request).stats.log()})
@@ -109,6 +129,7 @@ ROUTES = [
     Route("/oauth/token", oauth_token, methods=["POST"]),
     Route("/api/v2/integrations", list_integrations, methods=["GET"]),
     Route("/api/v2/integrations/{integrationId}", get_integration, methods=["GET"]),
+    Route("/api/v2/organizations/me", get_organization, methods=["GET"]),
     Route("/sandbox/stats", get_stats, methods=["GET"]),
     Route("/sandbox/requests", get_requests, methods=["GET"]),
     Route("/sandbox/faults", get_faults, methods=["GET"]),

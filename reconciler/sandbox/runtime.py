@@ -35,7 +35,7 @@ class Runtime:
     dropper: Dropper | None = None
 
     def __post_init__(self) -> None:
-        self.store = Store(self.config)
+        self.store = Store(self.config, clock=self.clock)
         self.tokens = TokenIssuer(self.config, self.clock)
         self.limiter = RateLimiter(self.config.rate_limit, self.clock)
 

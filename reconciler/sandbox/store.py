@@ -10,13 +10,15 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler.sandbox import functions as fn
 from reconciler.sandbox import validation as v
-from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.config import STALE_VERSION_400_MESSAGE, SandboxConfig
 from reconciler.sandbox.persist import atomic_write_json, load_state
 from reconciler.sandbox.problems import ApiProblem, bad_request, not_found
 from reconciler.sandbox.seed import (
@@ -25,6 +27,7 @@ from reconciler.sandbox.seed import (
     load_seed_file,
     resolve_integration,
 )
+from reconciler.sandbox.store_functions import FunctionStoreMixin
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +35,25 @@ Definition = dict[str, Any]
 Problems = list[tuple[str, str]]
 
 
-class Store:
-    """All actions and integrations; every method is atomic under one lock."""
+class Store(FunctionStoreMixin):
+    """All actions and integrations; every method is atomic under one lock.
 
-    def __init__(self, config: SandboxConfig) -> None:
+    With ``delete_delay_ms``, a deleted action leaves a tombstone: it keeps reading (GET,
+    listings, its files) until its deadline on ``clock``, while every write to it, a second
+    DELETE included, gets 404 at once (reads lag, writes do not). Tombstones live in memory
+    only: the state file holds the org with every delete done, and ``reset`` drops them.
+    """
+
+    def __init__(
+        self, config: SandboxConfig, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._config = config
+        self._clock = clock
+        self._uploads = fn.Uploads(config.org_id, clock)
         self._lock = threading.RLock()
         self._state = default_state()
+        # action id -> (deadline on the clock, the entry as it was when deleted)
+        self._tombstones: dict[str, tuple[float, dict[str, Any]]] = {}
         if config.seed_file is not None:
             for item in load_seed_file(config.seed_file):
                 self._insert_seed(item)
@@ -60,6 +75,7 @@ class Store:
         """Back to the seed state (default org plus ``--seed`` actions)."""
         with self._lock:
             self._state = copy.deepcopy(self._seed)
+            self._tombstones.clear()
             self._save()
 
     def snapshot(self) -> dict[str, Any]:
@@ -87,9 +103,10 @@ class Store:
         """(id, kind, definition) of every published action, or of every draft."""
         side = "draft" if drafts else "published"
         with self._lock:
+            readable = {**self._readable_tombstones(), **self._state["actions"]}
             return [
                 (action_id, entry["kind"], copy.deepcopy(entry[side]))
-                for action_id, entry in self._state["actions"].items()
+                for action_id, entry in readable.items()
                 if entry[side] is not None
             ]
 
@@ -97,6 +114,8 @@ class Store:
         """(kind, definition) of the published action or its draft; 404 when absent."""
         with self._lock:
             entry = self._state["actions"].get(action_id)
+            if entry is None:
+                entry = self._readable_tombstones().get(action_id)
             side = "draft" if draft else "published"
             if entry is None or entry[side] is None:
                 what = "draft of action" if draft else "action"
@@ -110,14 +129,22 @@ class Store:
         found = v.check_text(body, "name", required=True)
         found += v.check_text(body, "category", required=True)
         found += self._check_integration(body.get("integrationId"))
-        if not draft_only and not self._url_required(body):
-            found.append(("integrationId", "Function data actions must be created as drafts"))
+        function = self._integration_type(body.get("integrationId")) == fn.FUNCTION_TYPE
+        if function and not draft_only:
+            # The real refusal, quoted in the Terraform provider's PR #2450 (genesys-api.md §10).
+            raise bad_request(
+                f"Integration of type '{fn.FUNCTION_TYPE}' does not support creating "
+                "published actions",
+                field="integrationId",
+            )
         found += _check_secure(body)
         found += v.check_config(body.get("config"), url_required=self._url_required(body))
         found += v.check_contract(body.get("contract"))
         if found:
             raise v.problem(found)
         defn = _definition(body, version=1)
+        if function:
+            defn["function"] = fn.empty_function_config()
         action_id = f"custom_-_{uuid.uuid4()}"
         with self._lock:
             self._state["actions"][action_id] = {
@@ -153,6 +180,9 @@ class Store:
             entry = self._entry(action_id, "published")
             self._check_writable(action_id, entry["kind"], "deleted")
             del self._state["actions"][action_id]
+            if self._config.delete_delay_ms:
+                deadline = self._clock() + self._config.delete_delay_ms / 1000
+                self._tombstones[action_id] = (deadline, entry)
             self._save()
 
     # -- drafts ----------------------------------------------------------------------------
@@ -281,14 +311,23 @@ class Store:
         if kind == "customAuth" and not (verb == "updated" and self._config.writable_custom_auth):
             raise bad_request(f"Custom authentication action {action_id} cannot be {verb}")
 
+    def _readable_tombstones(self) -> dict[str, dict[str, Any]]:
+        """Deleted actions that still read (their deadline is ahead); drops the others."""
+        now = self._clock()
+        for action_id in [k for k, (deadline, _) in self._tombstones.items() if deadline <= now]:
+            del self._tombstones[action_id]
+        return {action_id: entry for action_id, (_, entry) in self._tombstones.items()}
+
     def _check_fresh(self, supplied: int, current: int) -> None:
-        if supplied != current:
-            raise ApiProblem(
-                409,
-                self._config.conflict_code,
-                self._config.conflict_message,
-                message_params={"currentVersion": current, "suppliedVersion": supplied},
-            )
+        if supplied == current:
+            return
+        params = {"currentVersion": current, "suppliedVersion": supplied}
+        if self._config.stale_version_status == 400:
+            message = STALE_VERSION_400_MESSAGE.format(supplied=supplied, current=current)
+            raise ApiProblem(400, "bad.request", message, message_params=params)
+        raise ApiProblem(
+            409, self._config.conflict_code, self._config.conflict_message, message_params=params
+        )
 
     def _check_update(
         self, body: Mapping[str, Any], current: Definition, kind: str, *, published: bool = True
@@ -311,11 +350,12 @@ class Store:
         found += v.check_text(draft, "category", required=True)
         found += v.check_config(draft["config"], url_required=self._url_required(draft))
         found += v.check_contract(draft["contract"])
+        found += [("function", why) for why in self.function_publish_problems(draft)]
         problems = [v.problem(found)] if found else []
         if previous is not None:
-            # `secure` is fixed once published (help center, confirmed); the contract is
-            # fixed only in orgs emulated with --immutable-contracts.
-            fixed = ("contract", "secure") if self._config.immutable_contracts else ("secure",)
+            # `secure` is fixed once published (help center, confirmed), and so is the
+            # contract, except in orgs emulated with --mutable-contracts.
+            fixed = ("secure",) if self._config.mutable_contracts else ("contract", "secure")
             changed = [k for k in fixed if draft[k] != previous[k]]
             if changed:
                 problems.append(

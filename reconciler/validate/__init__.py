@@ -14,6 +14,7 @@ from reconciler.diagnostics import Problem
 from reconciler.errors import ConfigError
 from reconciler.validate.contracts import check_contract
 from reconciler.validate.lint import check_action, check_duplicates, check_project
+from reconciler.validate.packages import with_package
 from reconciler.validate.schema import check_document
 from reconciler.validate.templates import check_templates
 
@@ -67,7 +68,11 @@ def validate_tree(root: Path) -> ValidationReport:
             found += check_templates(doc)
         if not [p for p in found if p.severity == "error"]:
             found += check_action(doc, project)
-            actions.append(ActionSpec.from_data(doc.data, action.display))
+            spec, package_problems = with_package(
+                ActionSpec.from_data(doc.data, action.display, path=action.path), action
+            )
+            found += package_problems
+            actions.append(spec)
         problems += found
     problems += check_duplicates(tree.actions)
     unique = sorted(set(problems), key=Problem.sort_key)

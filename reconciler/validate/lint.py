@@ -114,7 +114,7 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
                         rule="secure",
                     )
                 )
-    if "requestUrlTemplate" not in data.get("request", {}):
+    if "requestUrlTemplate" not in data.get("request", {}) and "function" not in data:
         problems.append(
             warning(
                 doc.where(("request",)),

@@ -1,8 +1,13 @@
-"""Template lint: every variable a template uses must exist.
+"""Template lint: variables a template uses that nothing defines.
 
-Request-side templates (URL, body, headers) may use ``input.X`` only for X in the input
-contract. The success template may use translation-map keys, Velocity built-ins and what
-it defines itself. Forms the scanner cannot parse become warnings, never errors.
+Request-side templates (URL, body, headers) should use ``input.X`` only for X in the input
+contract. The success template should use translation-map keys, Velocity built-ins and
+what it defines itself. Every finding here is a **warning**, never an error: Genesys saves
+and runs such templates (an unknown reference is just null), so dactl must accept them too
+(DESIGN rule 10); ``dactl validate --strict`` turns them into failures for teams that want
+lint to gate CI. A name that differs from a real one only in letter case is called out as
+such. On a GET, Genesys does not send the request template, and findings there say so.
+Forms the scanner cannot parse are warnings too.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reconciler.config.tree import JsonPath, Located
-from reconciler.diagnostics import Mark, Problem, error, warning
+from reconciler.diagnostics import Mark, Problem, warning
 from reconciler.validate.schema import dotted
 from reconciler.validate.velocity import Reference, ScanResult, scan
 
@@ -42,8 +47,10 @@ def check_templates(doc: Located) -> list[Problem]:
     inputs = _input_names(data)
     problems: list[Problem] = []
     request = _mapping(data.get("request"))
+    get = str(request.get("requestType", "")).upper() == "GET"
     for path, text in _request_templates(request):
-        problems += _check_request(doc, path, text, inputs)
+        unsent = get and path == ("request", "requestTemplate")
+        problems += _check_request(doc, path, text, inputs, unsent)
     response = _mapping(data.get("response"))
     success = response.get("successTemplate")
     if isinstance(success, str):
@@ -84,14 +91,22 @@ def _keys(value: Any) -> list[str]:
 
 
 def _check_request(
-    doc: Located, path: JsonPath, text: str, inputs: set[str] | None
+    doc: Located, path: JsonPath, text: str, inputs: set[str] | None, unsent: bool = False
 ) -> list[Problem]:
     result = scan(text)
     problems = _scan_warnings(doc, path, text, result.problems)
-    if inputs is None:
-        return problems
-    for ref in _checkable(result):
-        problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
+    if inputs is not None:
+        for ref in _checkable(result):
+            problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
+    if unsent:  # a GET's request template: Genesys does not send it, whatever it says
+        problems = [
+            warning(
+                p.mark,
+                f"{p.message} (Genesys does not send the request template on GET)",
+                rule=p.rule,
+            )
+            for p in problems
+        ]
     return problems
 
 
@@ -104,9 +119,22 @@ def _check_success(
         if _is_input(ref) and inputs is not None:
             problems += _check_input_ref(doc, path, text, ref, inputs, result.defined)
         elif ref.root not in known and ref.root not in result.defined:
+            place = _place(doc, path, text, ref.offset)
+            same = _same_but_case(ref.root, known)
+            if same is not None:
+                what = "Velocity built-in" if same in SUCCESS_BUILTINS else "translationMap key"
+                problems.append(
+                    warning(
+                        place,
+                        f"{dotted(path)}: ${ref.root} differs from the {what} {same!r} only in "
+                        f"letter case; {_CASE_SENSITIVE}",
+                        rule="template-case",
+                    )
+                )
+                continue
             problems.append(
-                error(
-                    _place(doc, path, text, ref.offset),
+                warning(
+                    place,
                     f"{dotted(path)}: ${ref.root} is not a translationMap key or a Velocity "
                     f"built-in{_suggest(ref.root, known)}",
                     rule="template",
@@ -137,17 +165,38 @@ def _check_input_ref(
         )
     name = ref.path[0]
     # Velocity reads "$input.id-suffix" as one identifier; the author usually meant "id".
-    if name in inputs or (not ref.braced and name.split("-", 1)[0] in inputs):
+    prefix = name if ref.braced else name.split("-", 1)[0]
+    if name in inputs or prefix in inputs:
         return problems
+    same = _same_but_case(name, inputs) or _same_but_case(prefix, inputs)
+    if same is not None:
+        return [
+            *problems,
+            warning(
+                _place(doc, path, text, ref.offset),
+                f"{dotted(path)}: {ref.root}.{name} differs from the input {same!r} only in "
+                f"letter case; {_CASE_SENSITIVE}",
+                rule="template-case",
+            ),
+        ]
     return [
         *problems,
-        error(
+        warning(
             _place(doc, path, text, ref.offset),
             f"{dotted(path)}: {ref.root}.{name} is not a property of the input contract"
             f"{_suggest(name, inputs)}",
             rule="template",
         ),
     ]
+
+
+_CASE_SENSITIVE = "Velocity names are case-sensitive, so it never gets that value"
+
+
+def _same_but_case(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate that equals ``name`` but for letter case (the first in sorted order)."""
+    folded = name.casefold()
+    return next((c for c in sorted(candidates) if c.casefold() == folded and c != name), None)
 
 
 def _checkable(result: ScanResult) -> list[Reference]:

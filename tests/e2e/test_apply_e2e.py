@@ -19,7 +19,14 @@ from reconciler.errors import ApiError
 from reconciler.genesys import ActionsApi
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.process import SandboxServer
-from tests.e2e.conftest import Cli, create_in_org, edit_in_org, requests_by_route, seed_actions
+from tests.e2e.conftest import (
+    STALE_VERSION_ANSWERS,
+    Cli,
+    create_in_org,
+    edit_in_org,
+    requests_by_route,
+    seed_actions,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -103,8 +110,16 @@ def test_a_timeout_edit_is_one_versioned_patch(cli: Cli) -> None:
     assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
 
 
-def test_a_contract_change_goes_through_a_draft_on_the_same_id(cli: Cli) -> None:
+def allow_contract_changes(cli: Cli) -> None:
+    """Say in dactl.yaml that the org takes contract changes through drafts."""
+    project = cli.cwd / "actions" / "dactl.yaml"
+    project.write_text(project.read_text() + "immutableContracts: false\n")
+
+
+@pytest.mark.parametrize("sandbox", [SandboxConfig(mutable_contracts=True)], indirect=True)
+def test_a_contract_change_goes_through_a_draft_where_the_project_allows_it(cli: Cli) -> None:
     ids = seed_actions(cli, cli.cwd / "actions")
+    allow_contract_changes(cli)
     edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
     before = cli.sandbox.stats()
     result = cli.run("apply", "actions", "--auto-approve")
@@ -123,17 +138,26 @@ def test_a_contract_change_goes_through_a_draft_on_the_same_id(cli: Cli) -> None
     assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
 
 
-def test_an_org_that_refuses_contract_changes(workdir: Path) -> None:
-    """The draft is refused at validation, deleted again, and the error says what to do;
-    with ``immutableContracts: true`` the change is a replace that needs --allow-replace."""
-    with SandboxServer(SandboxConfig(immutable_contracts=True)) as server:
+def test_a_contract_change_is_a_replace_by_default_and_a_refused_draft_publishes_nothing(
+    workdir: Path,
+) -> None:
+    """Contracts are fixed once published (the sandbox's default, as the Genesys help
+    centre says). A project that claims otherwise sees its draft refused at validation:
+    nothing of the update is published, not even its config part, the draft is deleted
+    again and the error says what to do. By default the change is a replace that needs
+    --allow-replace."""
+    with SandboxServer(SandboxConfig()) as server:
         cli = Cli(server, workdir)
         ids = seed_actions(cli, cli.cwd / "actions")
+        project = cli.cwd / "actions" / "dactl.yaml"
+        default_project = project.read_text()
+        allow_contract_changes(cli)
         edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
+        edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 12")
         result = cli.run("apply", "actions", "--auto-approve")
         assert result.returncode == 1
         assert f"~ update '{QUEUE}': FAILED: the org refused the draft" in result.stdout
-        assert "set immutableContracts: true in dactl.yaml" in result.stdout
+        assert "remove immutableContracts: false from dactl.yaml" in result.stdout
         assert "Apply failed for 1 of 1 changes" in result.stdout
         with cli.api() as client:
             assert ActionsApi(client).get_draft(ids[QUEUE]) is None  # cleaned up
@@ -143,10 +167,12 @@ def test_an_org_that_refuses_contract_changes(workdir: Path) -> None:
             ("draft.validate", "refused"),
             ("draft.delete", "ok"),
         ]
-        assert live_of(cli, ids[QUEUE])["version"] == 1
+        live = live_of(cli, ids[QUEUE])
+        assert (live["version"], live["config"]["timeoutSeconds"]) == (1, 10)  # nothing
 
-        project = cli.cwd / "actions" / "dactl.yaml"
-        project.write_text(project.read_text() + "immutableContracts: true\n")
+        project.write_text(default_project)  # the default: contracts are fixed
+        planned = cli.run("plan", "actions")
+        assert "-/+ replace 'Get Queue Waiting Count'" in planned.stdout, planned.stdout
         before = server.stats()
         refused = cli.run("apply", "actions", "--auto-approve")
         assert refused.returncode == 1
@@ -230,9 +256,11 @@ def test_a_conflict_on_a_write_is_re_fetched_and_retried(cli: Cli) -> None:
     assert live_of(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 5
 
 
+@pytest.mark.parametrize("sandbox", STALE_VERSION_ANSWERS, indirect=True)
 def test_a_lost_patch_response_is_safe(cli: Cli) -> None:
-    """The PATCH is carried out but its response is lost: the retry meets a 409, and the
-    re-fetch shows the change is already there."""
+    """The PATCH is carried out but its response is lost: the retry meets a stale-version
+    answer (409, or 400 "does not match the current version"), and the re-fetch shows the
+    change is already there."""
     ids = seed_actions(cli, cli.cwd / "actions")
     edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
     cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", drop_after_write=True)
@@ -341,7 +369,11 @@ def test_on_a_terminal_apply_shows_the_plan_and_asks(cli: Cli, answer: str, appl
     result = run_on_a_terminal(cli, answer, "apply", "actions")
     assert result.returncode == (0 if applied else 1), result.stdout + result.stderr
     out = result.stdout
-    assert out.index("timeoutSeconds: 10 → 5") < out.index("Apply these changes?")
+    assert out.startswith(f"Org: dactl sandbox ({cli.sandbox.base_url.split('//')[1]})\n")
+    assert out.index("timeoutSeconds: 10 → 5") < out.index(
+        f"Apply 1 change to dactl sandbox ({cli.sandbox.base_url.split('//')[1]})? "
+        "Only 'yes' is accepted"
+    )
     if applied:
         assert "Apply complete: 0 created, 1 updated" in out
         assert writes(before, cli.sandbox.stats()) == {
@@ -405,10 +437,12 @@ def test_an_interrupted_apply_ends_without_a_traceback(cli: Cli) -> None:
 
 def test_a_saved_plan_is_stale_when_a_change_would_now_be_of_another_kind(cli: Cli) -> None:
     seed_actions(cli, cli.cwd / "actions")
+    project = cli.cwd / "actions" / "dactl.yaml"
+    default_project = project.read_text()
+    allow_contract_changes(cli)
     edit(cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: number}")
     assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0  # an update
-    project = cli.cwd / "actions" / "dactl.yaml"
-    project.write_text(project.read_text() + "immutableContracts: true\n")  # now a replace
+    project.write_text(default_project)  # now a replace
     before = cli.sandbox.stats()
     result = cli.run("apply", "plan.json")
     assert result.returncode == 1
@@ -489,12 +523,17 @@ contract:
   output: {type: object, properties: {score: {type: integer}}}
 request:
   requestType: POST
+function:
+  handler: index.handler
+  runtime: nodejs20.x
+  package: score-code
 """
 
 
 def test_a_function_action_whose_publish_fails_leaves_no_hidden_draft(cli: Cli) -> None:
     tree = cli.cwd / "functions"
-    tree.mkdir()
+    (tree / "score-code").mkdir(parents=True)
+    (tree / "score-code" / "index.js").write_text("exports.handler = async () => ({});\n")
     (tree / "dactl.yaml").write_text("scope: {integrations: [Function Data Actions]}\n")
     (tree / "score-lead.yaml").write_text(FUNCTION_ACTION)
     cli.sandbox.inject_fault(path=r"/draft/publish$", method="POST", status=400)

@@ -1,13 +1,16 @@
 """The applier's conflict and draft rules, against a real in-thread sandbox.
 
 A colleague's edit "between plan and write" is staged by wrapping one API call, so each
-race happens at a known point instead of by timing.
+race happens at a known point instead of by timing. Every test runs against both answers
+the sandbox can give a stale-version PATCH (409, or 400 "does not match the current
+version"): the real one is unknown (genesys-api.md §3).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from reconciler.genesys import ActionsApi
 from reconciler.orchestrator import Orchestrator
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.process import SandboxServer
-from tests.e2e.conftest import Cli, edit_in_org, seed_actions
+from tests.e2e.conftest import STALE_VERSION_ANSWERS, Cli, edit_in_org, seed_actions
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +29,16 @@ QUEUE = "Get Queue Waiting Count"
 QUEUE_FILE = "get-queue-waiting-count.yaml"
 
 
-@pytest.fixture
-def org(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cli, dict[str, str]]]:
-    with SandboxServer(SandboxConfig()) as server:
+@pytest.fixture(params=STALE_VERSION_ANSWERS)
+def org(
+    request: pytest.FixtureRequest, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Cli, dict[str, str]]]:
+    # The draft-path races need an org that takes contract changes through drafts, and
+    # a project that says so; other races do not touch contracts.
+    config: SandboxConfig = replace(request.param, mutable_contracts=True)
+    project = workdir / "actions" / "dactl.yaml"
+    project.write_text(project.read_text() + "immutableContracts: false\n")
+    with SandboxServer(config) as server:
         cli = Cli(server, workdir)
         for key, value in cli.env().items():
             if key.startswith("GENESYSCLOUD_"):
@@ -61,11 +71,12 @@ def run(
     cli: Cli,
     *,
     saved_plan: bool,
-    before_write: Callable[[ActionsApi], None] | None = None,
+    before_write: Callable[[ActionsApi], object] | None = None,
     wrap: str = "patch_action",
+    times: int = 1,
 ) -> tuple[Outcome, list[dict[str, Any]]]:
-    """Plan the one change in the tree and apply it; ``before_write`` runs once, just
-    before the first call of ``wrap``."""
+    """Plan the one change in the tree and apply it; ``before_write`` runs just before
+    each of the first ``times`` calls of ``wrap``."""
     orchestrator = Orchestrator(cli.cwd / "actions", cache_dir=None)
     report = orchestrator.validate()
     log = cli.cwd / "audit.jsonl"
@@ -74,16 +85,21 @@ def run(
         (change,) = result.plan.changes
         if before_write is not None:
             original = getattr(api, wrap)
-            calls = {"n": 0}
+            calls = {"n": 0, "staging": False}
 
             def wrapped(*args: Any, **kwargs: Any) -> Any:
-                calls["n"] += 1
-                if calls["n"] == 1:
-                    before_write(api)
+                # The colleague's own writes (through this api) pass straight through.
+                if calls["n"] < times and not calls["staging"]:
+                    calls["n"] += 1
+                    calls["staging"] = True
+                    try:
+                        before_write(api)
+                    finally:
+                        calls["staging"] = False
                 return original(*args, **kwargs)
 
             setattr(api, wrap, wrapped)
-        applier = Applier(api, result.live.integrations.by_id, AuditLog(log), saved_plan=saved_plan)
+        applier = Applier(api, result.live.integrations, AuditLog(log), saved_plan=saved_plan)
         (outcome,) = applier.apply([change])
         lines = log.read_text().splitlines() if log.exists() else []
         return outcome, [json.loads(line) for line in lines]
@@ -122,13 +138,37 @@ def test_a_conflict_with_a_saved_plan_never_overwrites_the_colleague(
     assert fetch(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 20
 
 
-def test_endless_conflicts_give_up(org: tuple[Cli, dict[str, str]]) -> None:
-    cli, _ = org
+def test_a_conflict_with_a_saved_plan_is_retried_when_only_the_version_moved(
+    org: tuple[Cli, dict[str, str]],
+) -> None:
+    """A colleague saved the action unchanged between plan and write: the PATCH meets a
+    stale version, the re-fetch shows what the plan saw, and the write is retried."""
+    cli, ids = org
     edit_file(cli, "timeoutSeconds: 10", "timeoutSeconds: 5")
-    cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", status=409, count=10)
-    outcome, audit = run(cli, saved_plan=False)
+    outcome, audit = run(cli, saved_plan=True, before_write=lambda a: edit_in_org(a, ids[QUEUE]))
+    assert outcome.ok, outcome.message
+    assert f"updated {ids[QUEUE]} v2 -> v3 (timeoutSeconds)" in outcome.message
+    assert [(r["operation"], r["outcome"]) for r in audit] == [
+        ("patch", "conflict"),
+        ("patch", "ok"),
+    ]
+    assert audit[0]["status"] == cli.sandbox.config.stale_version_status
+    live = fetch(cli, ids[QUEUE])
+    assert (live["config"]["timeoutSeconds"], live["version"]) == (5, 3)
+
+
+def test_endless_conflicts_give_up(org: tuple[Cli, dict[str, str]]) -> None:
+    """A colleague saves the action before every write: after 4 stale versions, apply
+    stops and says so."""
+    cli, ids = org
+    edit_file(cli, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    outcome, audit = run(
+        cli, saved_plan=False, before_write=lambda a: edit_in_org(a, ids[QUEUE]), times=10
+    )
     assert not outcome.ok and outcome.message == "gave up after 4 version conflicts"
     assert [r["outcome"] for r in audit] == ["conflict"] * 4
+    assert {r["status"] for r in audit} == {cli.sandbox.config.stale_version_status}
+    assert fetch(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 10
 
 
 def test_someone_elses_draft_is_never_overwritten(org: tuple[Cli, dict[str, str]]) -> None:

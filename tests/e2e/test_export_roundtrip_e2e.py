@@ -25,7 +25,7 @@ from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.process import SandboxServer
 from tests.conftest import corpus_dir
 from tests.corpus_util import FUNCTION_TYPE, as_post_input
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, publish_function_in_org
 
 pytestmark = [pytest.mark.e2e, pytest.mark.corpus]
 
@@ -66,9 +66,8 @@ def load_corpus(api: ActionsApi, corpus: Path, export: Export) -> list[str]:
             continue
         seen.add((body["integrationId"], body["name"]))
         if item.get("integrationType") == FUNCTION_TYPE:
-            # Function actions cannot be created published; the API wants draft + publish.
-            draft = api.create_draft_only(body)
-            created.append(api.publish_draft(draft["id"], draft["version"])["id"])
+            # Function actions cannot be created published, nor published without code.
+            created.append(publish_function_in_org(api, body))
         else:
             created.append(api.create_action(body)["id"])
     return created
@@ -160,11 +159,12 @@ def test_an_edited_export_plans_exactly_the_edits(
     }
 
 
-def test_function_actions_have_no_url_and_validate_with_a_warning(
+def test_function_actions_export_their_settings_but_no_package(
     exported: tuple[Cli, Export],
 ) -> None:
     """A Genesys Function action has no request URL (the function is the target); its
-    exported file is valid, with the warning every URL-less action gets."""
+    exported file holds the function's settings and says why it names no package (the org
+    offers no download), and it validates without the URL warning other actions get."""
     cli, export = exported
     functions = [
         name
@@ -176,7 +176,13 @@ def test_function_actions_have_no_url_and_validate_with_a_warning(
     validated = cli.run("validate", str(export.directory), "--format", "json")
     assert validated.returncode == 0, validated.stdout
     url_warnings = [p for p in json.loads(validated.stdout)["problems"] if p["rule"] == "url"]
-    assert [p["file"].rsplit("/", 1)[-1] for p in url_warnings] == [export.files[functions[0]].name]
+    assert url_warnings == []
+    text = export.files[functions[0]].read_text(encoding="utf-8")
+    assert text.startswith("# function.package: the code package cannot be downloaded")
+    data = yaml.safe_load(text)
+    assert data["function"] == {"handler": "src/index.handler", "runtime": "nodejs20.x"}
+    planned = cli.run("plan", str(export.directory))
+    assert "package unknown" in planned.stdout, planned.stdout
 
 
 def test_the_export_applies_to_an_empty_org_and_then_plans_no_change(
@@ -186,6 +192,11 @@ def test_the_export_applies_to_an_empty_org_and_then_plans_no_change(
     created by `dactl apply`, and the org then matches the files."""
     _, export = exported
     copy = shutil.copytree(export.directory, tmp_path / "copy")
+    # The org hands out no Function package, so its code has to come with the files.
+    function_file = next(p for p in copy.glob("*.yaml") if "function:" in p.read_text())
+    (copy / "code" / "src").mkdir(parents=True)
+    (copy / "code" / "src" / "index.js").write_text("exports.handler = 1;\n")
+    function_file.write_text(function_file.read_text() + "  package: code\n")
     with SandboxServer(SandboxConfig()) as server:
         other = Cli(server, tmp_path)  # GENESYSCLOUD_API_URL names the new org
         applied = other.run("apply", str(copy), "--auto-approve")

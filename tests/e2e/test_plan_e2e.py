@@ -151,7 +151,8 @@ def test_invalid_tree_is_reported_before_any_request(cli: Cli) -> None:
 
 
 def test_request_cost_cold_and_warm_with_many_actions(cli: Cli, tmp_path: Path) -> None:
-    """Cold: one listing round + 3 per action (+ integrations, + token). Warm: listing only."""
+    """Cold: one listing round + 3 per action (+ integrations, + org, + token). Warm: listing
+    only (the org's name is cached with the live actions)."""
     count = 260
     tree = tmp_path / "many"
     tree.mkdir()
@@ -174,7 +175,9 @@ def test_request_cost_cold_and_warm_with_many_actions(cli: Cli, tmp_path: Path) 
     assert cold.get("POST /oauth/token") == 1
     assert cold.get("GET /api/v2/integrations/actions") == pages
     assert cold.get("GET /api/v2/integrations") == 1
-    assert sum(cold.values()) <= pages + 3 * count + 1 + 1, cold
+    # The org's name (for the plan header and the apply prompt) costs one request, cold only.
+    assert cold.get("GET /api/v2/organizations/me") == 1
+    assert sum(cold.values()) <= pages + 3 * count + 1 + 1 + 1, cold
 
     before = cli.sandbox.stats()
     result = cli.run("plan", str(tree), "--detailed-exitcode")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ConflictError
 from reconciler.genesys import ConnectionSettings, GenesysClient
 
 from .fakes import FakeServer, FakeTime, json_response
@@ -213,3 +213,113 @@ def test_unreachable_login_host_is_named(make_client: MakeClient, server: FakeSe
         client.post_json("/api/v2/x", json={})
     assert str(info.value).startswith("cannot reach https://login.example.test: connection refused")
     assert server.calls == []
+
+
+# -- Retry-After on 503 (honoured as on 429 by the Terraform provider, genesys-api.md §10) --
+
+UNAVAILABLE = {"code": "service.unavailable", "message": "down", "status": 503}
+
+
+def test_503_on_get_waits_exactly_retry_after(
+    client: GenesysClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="7"), json_response(200, {"ok": 1})]
+    assert client.get_json("/api/v2/x") == {"ok": 1}
+    assert fake_time.sleeps == [7.0]  # the header, not the 0.5-1 s backoff
+    (first, _), (second, _) = server.calls
+    assert second - first == 7.0
+
+
+def test_503_on_a_versioned_patch_waits_retry_after(
+    client: GenesysClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="3"), json_response(200, {})]
+    client.patch_json("/api/v2/x", json={"version": 1}, idempotent=True)
+    assert len(server.calls) == 2
+    assert fake_time.sleeps == [3.0]
+
+
+def test_503_retry_after_over_the_ceiling_gives_up_at_once(
+    make_client: MakeClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    client = make_client(max_retry_after=60.0)
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="61", ININ_Correlation_Id="c-9")]
+    with pytest.raises(ApiError) as info:
+        client.get_json("/api/v2/x")
+    error = info.value
+    assert "GET /api/v2/x: down (retry after 61 s exceeds the ceiling of 60 s)" in str(error)
+    assert (error.status, error.code, error.correlation_id) == (503, "service.unavailable", "c-9")
+    assert len(server.calls) == 1
+    assert fake_time.sleeps == []
+
+
+def test_503_retry_after_at_the_ceiling_is_waited(
+    make_client: MakeClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    client = make_client(max_retry_after=60.0)
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="60"), json_response(200, {})]
+    client.get_json("/api/v2/x")
+    assert fake_time.sleeps == [60.0]
+
+
+def test_503_with_retry_after_on_post_is_still_not_retried(
+    client: GenesysClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    """The server may have done the work before it answered 503: a create is not resent."""
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="2")]
+    with pytest.raises(ApiError) as info:
+        client.post_json("/api/v2/x", json={"name": "n"})
+    assert info.value.status == 503
+    assert len(server.calls) == 1
+    assert fake_time.sleeps == []
+
+
+def test_503_retry_after_every_time_gives_up_after_the_retries(
+    make_client: MakeClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    client = make_client(max_retries=2)
+    server.api = [json_response(503, UNAVAILABLE, Retry_After="4") for _ in range(3)]
+    with pytest.raises(ApiError, match=r"down \(gave up after 3 attempts\)"):
+        client.get_json("/api/v2/x")
+    assert fake_time.sleeps == [4.0, 4.0]
+
+
+# -- 408: the outcome is unknown, so it is resent only where that is safe -------------------
+
+TIMEOUT = {"code": "request.timeout", "message": "timed out", "status": 408}
+
+
+def test_408_on_get_is_retried_with_backoff(
+    client: GenesysClient, server: FakeServer, fake_time: FakeTime
+) -> None:
+    server.api = [json_response(408, TIMEOUT), json_response(200, {"ok": 1})]
+    assert client.get_json("/api/v2/x") == {"ok": 1}
+    assert len(server.calls) == 2
+    assert 0.5 <= fake_time.sleeps[0] <= 1.0
+
+
+def test_408_on_a_versioned_patch_is_resent_and_a_landed_first_write_is_a_conflict(
+    client: GenesysClient, server: FakeServer
+) -> None:
+    """The first PATCH may have landed before the 408: its version guards the resend, which
+    then meets a stale-version answer (the applier re-fetches and sees the change done)."""
+    stale = {
+        "code": "bad.request",
+        "message": "Supplied version 3 does not match the current version 4",
+        "status": 400,
+    }
+    server.api = [json_response(408, TIMEOUT), json_response(400, stale)]
+    with pytest.raises(ConflictError):
+        client.patch_json("/api/v2/x", json={"version": 3}, idempotent=True)
+    assert [r.method for _, r in server.calls] == ["PATCH", "PATCH"]
+
+
+def test_408_on_post_is_not_retried_and_not_a_conflict(
+    client: GenesysClient, server: FakeServer
+) -> None:
+    server.api = [json_response(408, TIMEOUT)]
+    with pytest.raises(ApiError) as info:
+        client.post_json("/api/v2/x", json={"name": "n"})
+    assert info.value.status == 408
+    assert not isinstance(info.value, ConflictError)
+    assert len(server.calls) == 1

@@ -120,7 +120,8 @@ def _changed_contract() -> dict[str, Any]:
     return contract
 
 
-def test_contract_change_publishes_by_default(api: Api) -> None:
+def test_contract_change_publishes_with_mutable_contracts(make_api: Any) -> None:
+    api = make_api(SandboxConfig(mutable_contracts=True))
     action_id = api.create()["id"]
     api.post(f"{ACTIONS}/{action_id}/draft")
     api.patch(f"{ACTIONS}/{action_id}/draft", json={"version": 1, "contract": _changed_contract()})
@@ -130,8 +131,7 @@ def test_contract_change_publishes_by_default(api: Api) -> None:
     assert "more" in published.json()["contract"]["output"]["successSchema"]["properties"]
 
 
-def test_immutable_contracts_refuse_contract_change_on_publish(make_api: Any) -> None:
-    api = make_api(SandboxConfig(immutable_contracts=True))
+def test_contracts_are_fixed_once_published_by_default(api: Api) -> None:
     action_id = api.create()["id"]
     api.post(f"{ACTIONS}/{action_id}/draft")
     api.patch(f"{ACTIONS}/{action_id}/draft", json={"version": 1, "contract": _changed_contract()})
@@ -153,8 +153,7 @@ def test_immutable_contracts_refuse_contract_change_on_publish(make_api: Any) ->
     assert ok.json()["name"] == "Renamed"
 
 
-def test_immutable_contracts_allow_first_publish(make_api: Any) -> None:
-    api = make_api(SandboxConfig(immutable_contracts=True))
+def test_fixed_contracts_allow_changes_before_the_first_publish(api: Api) -> None:
     action_id = api.post(f"{ACTIONS}/drafts", json=action_body()).json()["id"]
     api.patch(f"{ACTIONS}/{action_id}/draft", json={"version": 1, "contract": _changed_contract()})
     assert api.post(f"{ACTIONS}/{action_id}/draft/publish", json={"version": 2}).status_code == 200

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.sandbox.process import SandboxServer
 from reconciler.sandbox.seed import GENESYS_CLOUD_INTEGRATION_ID, WEB_SERVICES_INTEGRATION_ID
 
 from .helpers import action_body
+from .test_functions import FUNCTION_INTEGRATION_ID, a_zip, function_body
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
 ApiException = sdk.rest.ApiException
@@ -195,3 +198,46 @@ def test_categories_and_integrations(integrations: Any) -> None:
     assert web.name == "Web Services Data Actions"
     assert web.integration_type.id == "custom-rest-actions"
     assert web.intended_state == "ENABLED"
+
+
+def test_function_action_through_the_sdk(integrations: Any) -> None:
+    """The Terraform provider's function flow, on the SDK's own models: draft-only create,
+    presigned upload, processing, settings, publish, published settings."""
+    body = function_body()
+    with pytest.raises(ApiException) as refused:
+        integrations.post_integrations_actions(body)
+    assert refused.value.status == 400
+    draft = integrations.post_integrations_actions_drafts(body)
+    assert draft.integration_id == FUNCTION_INTEGRATION_ID
+    request = sdk.FunctionUploadRequest()
+    request.file_name = "code.zip"
+    request.signed_url_timeout_seconds = 120
+    answer = integrations.post_integrations_action_draft_function_upload(draft.id, request)
+    assert isinstance(answer, sdk.FunctionUploadResponse)
+    stored = httpx.put(answer.url, content=a_zip(), headers=answer.headers)
+    assert stored.status_code == 200
+    deadline = time.monotonic() + 10
+    while True:
+        config = integrations.get_integrations_action_draft_function(draft.id)
+        assert isinstance(config, sdk.FunctionConfig)
+        if config.zip is not None and config.zip.status == "Available":
+            break
+        assert time.monotonic() < deadline, config
+        time.sleep(0.05)
+    assert config.zip.name == "code.zip"
+    function = sdk.Function()
+    function.handler = "src/index.handler"
+    function.runtime = "nodejs20.x"
+    function.description = "echo"
+    function.timeout_seconds = 10
+    integrations.put_integrations_action_draft_function(draft.id, function)
+    version = integrations.get_integrations_action_draft(draft.id).version
+    publish = sdk.PublishDraftInput()
+    publish.version = version
+    integrations.post_integrations_action_draft_publish(draft.id, publish)
+    published = integrations.get_integrations_action_function(draft.id)
+    assert published.function.handler == "src/index.handler"
+    assert published.function.timeout_seconds == 10
+    assert published.function.zip_id == published.zip.id
+    runtimes = integrations.get_integrations_actions_functions_runtimes()
+    assert any(r.name == "nodejs20.x" for r in runtimes)

@@ -48,12 +48,15 @@ def _as_action(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _errors(data: dict[str, Any], name: str) -> list[Problem]:
+def _findings(data: dict[str, Any], name: str) -> list[Problem]:
     doc = Located(data=data, file=name)
     found = check_contract(data["contract"]["input"], doc, ("contract", "input"), "input")
     found += check_contract(data["contract"]["output"], doc, ("contract", "output"), "output")
-    found += check_templates(doc)
-    return [p for p in found if p.severity == "error"]
+    return found + check_templates(doc)
+
+
+def _errors(data: dict[str, Any], name: str) -> list[Problem]:
+    return [p for p in _findings(data, name) if p.severity == "error"]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -94,7 +97,8 @@ def test_rules_engage_on_real_templates() -> None:
 
 
 def test_a_renamed_input_is_caught_in_every_real_action_that_uses_one() -> None:
-    """Sensitivity: drop each action's first used input property; the lint must notice."""
+    """Sensitivity: drop each action's first used input property; the lint must notice,
+    with a warning (Genesys accepts such a template: rule 10), never an error."""
     checked = 0
     for path in _corpus_files():
         data = _as_action(_load(path))
@@ -105,7 +109,9 @@ def test_a_renamed_input_is_caught_in_every_real_action_that_uses_one() -> None:
             continue
         broken = copy.deepcopy(data)
         del broken["contract"]["input"]["properties"][used[0]]
-        messages = [p.message for p in _errors(broken, path.name)]
+        found = _findings(broken, path.name)
+        assert _errors(broken, path.name) == [], path.name
+        messages = [p.message for p in found if p.rule == "template"]
         assert any(f".{used[0]} is not a property of the input contract" in m for m in messages), (
             path.name,
             messages,

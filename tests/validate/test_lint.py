@@ -188,8 +188,19 @@ def test_input_root_in_other_case_warns_and_still_checks_the_name(tmp_path: Path
     (warning,) = report.warnings
     assert warning.rule == "template-case" and "$Input differs from $input" in warning.message
     path.write_text(path.read_text().replace("$Input.orderId", "${INPUT.orderID}"))
-    (error,) = validate_tree(tmp_path).errors
-    assert "INPUT.orderID is not a property of the input contract" in error.message
+    report = validate_tree(tmp_path)
+    assert report.ok  # Genesys accepts it: a warning, never an error (rule 10)
+    root, name = report.warnings
+    assert root.rule == name.rule == "template-case"
+    assert "$INPUT differs from $input only in case" in root.message
+    assert name.message == (
+        "request.requestUrlTemplate: INPUT.orderID differs from the input 'orderId' only in "
+        "letter case; Velocity names are case-sensitive, so it never gets that value"
+    )
+    path.write_text(path.read_text().replace("${INPUT.orderID}", "${INPUT.order}"))
+    (_, unknown) = validate_tree(tmp_path).warnings
+    assert unknown.rule == "template"
+    assert "INPUT.order is not a property of the input contract" in unknown.message
 
 
 def test_a_template_the_linter_cannot_parse_is_a_warning_never_an_error(tmp_path: Path) -> None:
@@ -244,3 +255,32 @@ def test_an_action_without_a_url_is_a_warning_only_function_actions_have_none(
 )
 def test_credential_headers_by_name_and_value(header: str, value: str, literal: bool) -> None:
     assert literal_credential(header, value) is literal
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_undeclared_input_in_the_body_is_a_warning_that_says_when_it_is_not_sent(
+    tmp_path: Path, method: str
+) -> None:
+    path = write_action(tmp_path)
+    text = path.read_text().replace("requestType: GET", f"requestType: {method}")
+    path.write_text(text + '  requestTemplate: \'{"note": "${input.note}"}\'\n')
+    report = validate_tree(tmp_path)
+    assert report.ok, report.problems  # Genesys saves it: never an error (rule 10)
+    (problem,) = report.warnings
+    assert problem.rule == "template"
+    message = "request.requestTemplate: input.note is not a property of the input contract"
+    unsent = " (Genesys does not send the request template on GET)"
+    assert problem.message == message + (unsent if method == "GET" else "")
+
+
+def test_a_success_variable_differing_from_a_built_in_only_in_case_says_so(
+    tmp_path: Path,
+) -> None:
+    path = write_action(tmp_path)
+    path.write_text(path.read_text() + "response:\n  successTemplate: '$RawResult'\n")
+    (problem,) = validate_tree(tmp_path).warnings
+    assert problem.rule == "template-case"
+    assert problem.message == (
+        "response.successTemplate: $RawResult differs from the Velocity built-in 'rawResult' "
+        "only in letter case; Velocity names are case-sensitive, so it never gets that value"
+    )
