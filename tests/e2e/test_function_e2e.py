@@ -145,7 +145,11 @@ def test_a_runtime_changed_through_the_api_is_drift(fn_cli: Cli) -> None:
     drift = cli.run("drift", "actions")
     assert drift.returncode == 2, drift.stdout + drift.stderr
     assert 'function.runtime: "nodejs20.x" → "nodejs22.x"' in drift.stdout
-    assert cli.run("apply", "actions", "--auto-approve").returncode == 0
+    # Reverting it goes through a reviewed, saved plan like any other change.
+    assert cli.run("plan", "actions", "--out", "plan.json").returncode == 0
+    applied = cli.run("apply", "plan.json")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "(function.runtime)" in applied.stdout
     assert cli.run("drift", "actions").returncode == 0
 
 
@@ -218,8 +222,9 @@ def test_a_function_file_on_another_integration_or_without_code_is_refused(
     assert "published only with its code" in plan.stderr + plan.stdout
     (tree / "dactl.yaml").unlink()
     (tree / "echo.yaml").write_text(
-        ACTION.replace("Function Data Actions", "Web Services Data Actions")
-        .replace("request:\n", "request:\n  requestUrlTemplate: https://example.com\n")
+        ACTION.replace("Function Data Actions", "Web Services Data Actions").replace(
+            "request:\n", "request:\n  requestUrlTemplate: https://example.com\n"
+        )
     )
     plan = cli.run("plan", "actions")
     assert plan.returncode == 1
@@ -235,3 +240,35 @@ def test_a_missing_package_is_a_validation_error(fn_cli: Cli) -> None:
     assert result.returncode == 1
     expected = "actions/echo.yaml:14:12: function.package: actions/echo-code: no such directory"
     assert expected in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "route"),
+    [
+        (
+            "POST",
+            r"/draft/function/upload$",
+            "/api/v2/integrations/actions/{actionId}/draft/function/upload",
+        ),
+        ("PUT", r"^/function-uploads/", "/function-uploads/{token}"),
+        ("PUT", r"/draft/function$", "/api/v2/integrations/actions/{actionId}/draft/function"),
+    ],
+    ids=["upload-url", "package-put", "settings-put"],
+)
+def test_a_lost_response_in_the_function_steps_is_retried_and_converges(
+    fn_cli: Cli, method: str, path: str, route: str
+) -> None:
+    """Each function step is safe to repeat (asking for a URL, a PUT of the same bytes, a
+    PUT of the same settings): the server does the work, the answer is lost, dactl sends it
+    again, and the action is created once."""
+    cli = fn_cli
+    cli.sandbox.inject_fault(path=path, method=method, drop_after_write=True)
+    before = cli.sandbox.stats()
+    applied = cli.run("apply", "actions", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert requests_by_route(before, cli.sandbox.stats())[f"{method} {route}"] == 2
+    with cli.api() as client:
+        api = ActionsApi(client)
+        assert [a["name"] for a in api.iter_actions()].count("Echo Function") == 1
+        assert client.get_json("/api/v2/integrations/actions/drafts")["entities"] == []
+    assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0
