@@ -19,20 +19,14 @@ orchestrator's decision; this module only carries them out.
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from reconciler.apply_function import FunctionWriter
+from reconciler.audit import AuditLog
 from reconciler.diff import FUNCTION_KEY, Canonical, canonical_live, content_hash, diff
 from reconciler.errors import ApiError, ConflictError, DactlError
-from reconciler.fsutil import ensure_private_dir
 from reconciler.genesys import ActionsApi
 from reconciler.genesys.bodies import draft_patch_body, patch_body, post_body
 from reconciler.plan import Change, ChangeKind, Integrations
@@ -52,54 +46,6 @@ class Outcome:
     version_before: int | None = None
     version_after: int | None = None
     new_id: str | None = None
-
-
-class AuditLog:
-    """Appends one JSON line per write to a file (``None``: no log). Never holds values:
-    only names, ids, versions, field paths, outcomes and, for a failure, the HTTP status,
-    Genesys error code and correlation id (never the server's message, which can quote
-    submitted values), so secrets cannot leak into it."""
-
-    def __init__(self, path: Path | None, run_id: str | None = None) -> None:
-        self.path = path
-        self.run_id = run_id or uuid.uuid4().hex[:12]
-        self._lock = threading.Lock()
-
-    def check(self) -> None:
-        """Fail before any write when the log cannot be appended to."""
-        if self.path is None:
-            return
-        try:
-            ensure_private_dir(self.path.parent)  # .dactl/: 0700, and a .gitignore
-            with self.path.open("a", encoding="utf-8"):
-                pass
-        except OSError as exc:
-            raise DactlError(
-                f"cannot write the audit log {self.path}: {exc.strerror or exc}; "
-                "nothing was changed (use --audit-log to choose another file)"
-            ) from exc
-
-    def write(self, **record: Any) -> None:
-        if self.path is None:
-            return
-        line = json.dumps(
-            {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "run": self.run_id}
-            | record,
-            sort_keys=False,
-            ensure_ascii=False,
-        )
-        try:
-            with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
-                    handle.flush()
-                    os.fsync(handle.fileno())
-        except OSError as exc:
-            raise DactlError(
-                f"the write was sent, but the audit log {self.path} could not be written: "
-                f"{exc.strerror or exc}"
-            ) from exc
 
 
 class _Stop(Exception):

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply import Applier, AuditLog, Outcome
+from reconciler.apply import Applier, Outcome
+from reconciler.audit import AuditLog
 from reconciler.config.model import ProjectSpec
 from reconciler.diff import diff
 from reconciler.errors import DactlError, StalePlanError, UnsafePlanError, ValidationError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import AuditLog
+from reconciler.audit import AuditLog
 from reconciler.fsutil import atomic_write_json, ensure_private_dir, write_new_file
 from reconciler.live import LiveCache
 

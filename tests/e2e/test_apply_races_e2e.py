@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import Applier, AuditLog, Outcome
+from reconciler.apply import Applier, Outcome
+from reconciler.audit import AuditLog
 from reconciler.genesys import ActionsApi
 from reconciler.orchestrator import Orchestrator
 from reconciler.sandbox.config import SandboxConfig

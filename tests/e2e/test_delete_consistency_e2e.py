@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import Applier, AuditLog, Outcome
+from reconciler.apply import Applier, Outcome
+from reconciler.audit import AuditLog
 from reconciler.errors import ApiError
 from reconciler.genesys import ActionsApi
 from reconciler.orchestrator import Orchestrator
