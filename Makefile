@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench chaos clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dactl needs Python 3.11 or newer")'
@@ -34,6 +34,10 @@ test: lint
 
 bench: $(STAMP_DEV)
 	$(BIN)/python scripts/bench.py
+
+# The full chaos run: 300 changes under faults and a concurrent writer (make test runs ~40).
+chaos: $(STAMP_DEV)
+	DACTL_CHAOS_SIZE=300 $(BIN)/python -m pytest -m chaos -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .dactl .demo build *.egg-info

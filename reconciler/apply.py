@@ -6,12 +6,15 @@ DESIGN rules kept here:
    plan, retry with the new version (bounded). With a saved plan, retry only while the live
    content still equals what the plan showed; otherwise stop for that action and say what
    changed.
-4. Config/name/category: one PATCH. Contract or ``secure``: draft -> patch -> validate ->
-   publish on the same id. A replace creates the new action before deleting the old one.
-7. A PATCH is guarded by its version, so a retry after a lost response is safe (the retry
-   meets a 409, and the re-fetch shows the change is already there). A create whose
-   response was lost is looked up by name before it is sent again.
+4. Config/name/category: one PATCH. Contract (where the project allows it), and every
+   change of a Function action: draft -> patch -> validate -> publish on the same id
+   (``reconciler.apply_draft``). A replace creates the new action before deleting the old.
+7. Lost responses are safe: after any write whose answer was lost (no answer, 408, 5xx, or
+   an unusable 2xx body) the org is read back, and the audit line says what it found
+   (``applied``, ``not applied``, ``unknown``: never a guess). A PATCH that did not land is
+   sent again with the same version; a create that did not land, once more.
 8. Every write request is one JSON line in the audit log, success or not.
+9. Own drafts are never orphans (``reconciler.drafts``).
 
 Which changes to apply, and whether they are allowed (stale plan, safety, replaces), is the
 orchestrator's decision; this module only carries them out.
@@ -20,44 +23,45 @@ orchestrator's decision; this module only carries them out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from reconciler.apply_base import (
+    FIXED_FIELDS,
+    Outcome,
+    _after,
+    _changed_since_plan,
+    _error,
+    _id_and_version,
+    _operation,
+    _outcome_unknown,
+    _paths,
+    _Stop,
+    _target,
+    _version,
+)
+from reconciler.apply_draft import DraftSteps
 from reconciler.apply_function import FunctionWriter
-from reconciler.audit import AuditLog
+from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, OK, UNKNOWN, AuditLog
 from reconciler.diff import FUNCTION_KEY, Canonical, canonical_live, content_hash, diff
+from reconciler.drafts import DraftRegistry
 from reconciler.errors import ApiError, ConflictError, DactlError
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import draft_patch_body, patch_body, post_body
-from reconciler.plan import Change, ChangeKind, Integrations
+from reconciler.genesys.bodies import patch_body, post_body
+from reconciler.plan import Change, Integrations
 
 MAX_CONFLICT_RETRIES = 3
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one change."""
-
-    name: str
-    kind: ChangeKind
-    ok: bool
-    message: str
-    action_id: str | None = None
-    version_before: int | None = None
-    version_after: int | None = None
-    new_id: str | None = None
+__all__ = ["Applier", "AuditLog", "Outcome"]
 
 
-class _Stop(Exception):
-    """Ends the work on one change with a failed outcome (never escapes this module)."""
-
-
-class Applier:
+class Applier(DraftSteps):
     """Carries out changes through an ``ActionsApi``.
 
     ``saved_plan``: the changes come from a reviewed plan file, so a conflicting edit in the
     org is never overwritten (rule 3). ``integrations`` names the integrations (for the
     canonical form of re-fetched actions) and tells which host Function actions.
+    ``drafts`` holds the records of dactl's own unfinished drafts (in memory when None);
+    ``take_over_drafts`` lets apply discard drafts nobody recorded (someone else's).
     """
 
     def __init__(
@@ -67,6 +71,8 @@ class Applier:
         audit: AuditLog,
         *,
         saved_plan: bool,
+        drafts: DraftRegistry | None = None,
+        take_over_drafts: bool = False,
         max_conflict_retries: int = MAX_CONFLICT_RETRIES,
         on_done: Callable[[Outcome], None] | None = None,
         functions: FunctionWriter | None = None,
@@ -76,11 +82,19 @@ class Applier:
         self.functions = functions or FunctionWriter(api)
         self.audit = audit
         self.saved_plan = saved_plan
+        self.drafts = drafts or DraftRegistry(None, "")
+        self.take_over_drafts = take_over_drafts
         self.max_conflict_retries = max_conflict_retries
         self.on_done = on_done
+        self.notes: list[str] = []
 
     def apply(self, changes: Sequence[Change]) -> list[Outcome]:
-        """Apply every change (concurrently, within the client's bound); outcomes in order."""
+        """Apply every change (concurrently, within the client's bound); outcomes in order.
+
+        First, drafts dactl left behind that no change of this run takes up are discarded
+        (``notes`` says so).
+        """
+        self.notes.extend(self.sweep_drafts(changes))
         return self.api.client.map(self._apply_one, list(changes))
 
     # -- one change ----------------------------------------------------------------------
@@ -126,54 +140,49 @@ class Applier:
         body = post_body(after)
         if self.integrations.is_function(after["integrationId"]):
             return self._create_by_draft(change, body)
-        try:
-            created = self.api.create_action(body)
-        except ApiError as exc:
-            self._audit(change, "create", outcome="error", **_error(exc))
-            if not _outcome_unknown(exc):
-                raise
-            # Rule 7: the request may have been carried out; look before sending it again.
-            # A replace's old action has the same name: it is never the one we look for.
-            found = self._find_by_name(after, exclude=change.action_id)
-            if found is not None:
-                self._audit(change, "create", action_id=found["id"], outcome="found by name")
-                return found["id"], int(found["version"]), " (the response was lost; found)"
+        for attempt in range(2):
             try:
                 created = self.api.create_action(body)
-            except ApiError as again:
-                self._audit(change, "create", outcome="error", **_error(again))
-                raise
-        self._audit(change, "create", action_id=created["id"], version_after=created["version"])
-        return str(created["id"]), int(created["version"]), ""
+            except ApiError as exc:
+                if not _outcome_unknown(exc):
+                    self._audit(change, "create", outcome=ERROR, **_error(exc))
+                    raise
+                # Rule 7: the request may have been carried out; look before sending it
+                # again. A replace's old action has the same name: never the one looked for.
+                found = self._find_by_name(change, after, exclude=change.action_id)
+                if found is not None:
+                    self._audit(
+                        change,
+                        "create",
+                        action_id=found["id"],
+                        version_after=found["version"],
+                        outcome=APPLIED,
+                        **_error(exc),
+                    )
+                    note = " (the response was lost; read back)"
+                    return str(found["id"]), int(found["version"]), note
+                self._audit(change, "create", outcome=NOT_APPLIED, **_error(exc))
+                if attempt:
+                    raise
+                continue
+            action_id, version = _id_and_version(created)
+            self._audit(change, "create", action_id=action_id, version_after=version)
+            return action_id, version, ""
+        raise _Stop("the action could not be created")  # not reached: the loop raises
 
-    def _create_by_draft(self, change: Change, body: dict[str, Any]) -> tuple[str, int, str]:
-        """Function actions cannot be created published: draft-only create, upload the code
-        and set the function's settings, then publish.
-
-        A failure leaves nothing behind: the draft (and with it the draft-only action) is
-        deleted, since the action listing would not show it and a rerun would add another.
-        """
-        try:
-            draft = self.api.create_draft_only(body)
-        except ApiError as exc:
-            self._audit(change, "draft.create", outcome="error", **_error(exc))
-            raise
-        self._audit(change, "draft.create", action_id=draft["id"], version_after=draft["version"])
-        draft_id = str(draft["id"])
-        try:
-            self._write_function(change, draft_id, None)
-            version = self._draft_version(change, draft_id, int(draft["version"]))
-            published = self._publish(change, draft_id, version, created=True)
-        except (_Stop, DactlError):
-            self._discard_draft(change, draft_id)
-            raise
-        assert published is not None  # no guard, so always published
-        return str(draft["id"]), int(published["version"]), " (through a draft)"
-
-    def _find_by_name(self, after: Canonical, *, exclude: str | None) -> dict[str, Any] | None:
+    def _find_by_name(
+        self, change: Change, after: Canonical, *, exclude: str | None
+    ) -> dict[str, Any] | None:
         """The live action with this name and integration (other than ``exclude``), when
         it equals ``after``."""
-        for action in self.api.iter_actions(name=after["name"], include_config=False):
+        try:
+            listed = list(self.api.iter_actions(name=after["name"], include_config=False))
+        except ApiError as exc:
+            self._audit(change, "create", outcome=UNKNOWN, **_error(exc))
+            raise _Stop(
+                f"the create's response was lost, and reading back failed: {exc}"
+            ) from exc
+        for action in listed:
             if (
                 action.get("name") == after["name"]
                 and action.get("integrationId") == after["integrationId"]
@@ -199,19 +208,61 @@ class Applier:
                 result = self.api.patch_action(action_id, patch_body(after, version))
             except ConflictError as exc:
                 self._audit(
-                    change, "patch", version_before=version, outcome="conflict", **_error(exc)
+                    change, "patch", version_before=version, outcome=CONFLICT, **_error(exc)
                 )
                 version, done = self._after_conflict(change, notes)
                 if done:
                     return self._ok(change, version, version, "already up to date", notes)
                 continue
             except ApiError as exc:
-                self._audit(change, "patch", version_before=version, outcome="error", **_error(exc))
-                raise
-            new_version = int(result["version"])
+                if not _outcome_unknown(exc):
+                    self._audit(
+                        change, "patch", version_before=version, outcome=ERROR, **_error(exc)
+                    )
+                    raise
+                landed = self._read_back_patch(change, version, exc)
+                if landed is not None:
+                    notes.append("the response was lost; read back")
+                    return self._ok(change, version, landed, "updated", notes)
+                continue  # not applied: sent again with the same version
+            new_version = _version(result)
             self._audit(change, "patch", version_before=version, version_after=new_version)
             return self._ok(change, version, new_version, "updated", notes)
-        raise _Stop(f"gave up after {self.max_conflict_retries + 1} version conflicts")
+        raise _Stop(f"gave up after {self.max_conflict_retries + 1} attempts")
+
+    def _read_back_patch(self, change: Change, version: int, exc: ApiError) -> int | None:
+        """After a PATCH whose answer was lost: the new version when it landed (audited
+        ``applied``), None when it did not (``not applied``). Anything else stops."""
+        action_id, _ = _target(change)
+        try:
+            full = self._read(action_id)
+        except ApiError as again:
+            self._audit(change, "patch", version_before=version, outcome=UNKNOWN, **_error(exc))
+            raise _Stop(
+                f"the update's response was lost, and reading back failed: {again}"
+            ) from again
+        live, live_version = self._canonical(full), _version(full)
+        if live_version == version:
+            self._audit(
+                change, "patch", version_before=version, outcome=NOT_APPLIED, **_error(exc)
+            )
+            return None
+        if live_version == version + 1 and not diff(live, _after(change)):
+            self._audit(
+                change,
+                "patch",
+                version_before=version,
+                version_after=live_version,
+                outcome=APPLIED,
+                **_error(exc),
+            )
+            return live_version
+        # The action moved by another write: whether ours landed first cannot be told.
+        self._audit(change, "patch", version_before=version, outcome=UNKNOWN, **_error(exc))
+        raise _Stop(
+            f"the update's response was lost and the action changed meanwhile "
+            f"(v{version} -> v{live_version}); run plan again"
+        )
 
     def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool]:
         """Re-fetch and re-diff after a conflict: (the live version, nothing left to do).
@@ -220,7 +271,7 @@ class Applier:
         """
         action_id, _ = _target(change)
         full = self._read(action_id)
-        live, version = self._canonical(full), int(full["version"])
+        live, version = self._canonical(full), _version(full)
         if not diff(live, _after(change)):
             return version, True
         if content_hash(live) != change.live_hash:
@@ -239,156 +290,6 @@ class Applier:
             notes.append(f"re-planned after a conflict; also reset {_paths(moved)}")
         return version, False
 
-    def _live_version(self, action_id: str) -> int:
-        return int(
-            self.api.get_action(action_id, expand_contract=False, include_config=False)["version"]
-        )
-
-    # -- update through a draft ----------------------------------------------------------
-
-    def _update_by_draft(self, change: Change) -> Outcome:
-        action_id, version = _target(change)
-        after = _after(change)
-        existing = self.api.get_draft_full(action_id)
-        if existing is not None and self._is_function(change):
-            existing[FUNCTION_KEY] = self.api.get_function(action_id, draft=True)
-        if existing is not None:
-            if diff(self._canonical(existing), after):
-                raise _Stop(
-                    f"{action_id} has an unpublished draft (someone may be editing it in "
-                    "the UI); publish or delete that draft, then apply again"
-                )
-            draft_version = int(existing["version"])  # ours, left by an interrupted run
-        else:
-            try:
-                draft = self.api.create_draft(action_id)
-            except ApiError as exc:
-                self._audit(change, "draft.create", outcome="error", **_error(exc))
-                raise
-            self._audit(change, "draft.create", version_after=draft["version"])
-            patched = self._patch_draft(change, action_id, int(draft["version"]), after)
-            draft_version = int(patched["version"])
-            if self._is_function(change):
-                try:
-                    self._write_function(change, action_id, change.before)
-                    draft_version = self._draft_version(change, action_id, draft_version)
-                except (_Stop, DactlError):
-                    self._discard_draft(change, action_id)
-                    raise
-        notes: list[str] = []
-        state = {"current": version}
-
-        def still_as_planned() -> int | None:
-            """Just before publishing: has the published action moved since the plan?
-            Publishing replaces it whole, so a colleague's edit would be lost. The version
-            to publish over, or None when the org already holds the desired content."""
-            current = state["current"] = self._live_version(action_id)
-            if current == version:
-                return current
-            _, done = self._after_conflict(change, notes)  # stops with a saved plan
-            return None if done else current
-
-        try:
-            published = self._publish(
-                change, action_id, draft_version, created=False, guard=still_as_planned
-            )
-        except _Stop:
-            self._discard_draft(change, action_id)
-            raise
-        current = state["current"]
-        if published is None:
-            self._discard_draft(change, action_id)
-            return self._ok(change, current, current, "already up to date", notes)
-        new_version = int(published["version"])
-        # Nothing documents that a publish applies a contract change; check that it did.
-        left = diff(self._canonical(self._read(action_id)), after)
-        if left:
-            raise _Stop(
-                f"published {action_id} v{new_version}, but the org kept its own "
-                f"{_paths(left)}; the change did not take: run plan to see the action as it is"
-            )
-        return self._ok(change, current, new_version, "updated through a draft", notes)
-
-    def _patch_draft(
-        self, change: Change, action_id: str, draft_version: int, after: Canonical
-    ) -> dict[str, Any]:
-        try:
-            patched = self.api.patch_draft(action_id, draft_patch_body(after, draft_version))
-        except ApiError as exc:
-            self._audit(change, "draft.patch", outcome="error", **_error(exc))
-            self._discard_draft(change, action_id)
-            raise
-        self._audit(
-            change, "draft.patch", version_before=draft_version, version_after=patched["version"]
-        )
-        return patched
-
-    def _publish(
-        self,
-        change: Change,
-        action_id: str,
-        draft_version: int,
-        *,
-        created: bool,
-        guard: Callable[[], int | None] | None = None,
-    ) -> dict[str, Any] | None:
-        """Validate the draft, then publish it. A refusal is a ``_Stop``; the caller deletes
-        the draft.
-
-        ``guard`` runs between validation and publishing, to keep the window in which a
-        colleague's edit could be overwritten as short as the API allows. It returns the
-        published version being replaced, or None: then nothing is published (None).
-        """
-        check = self.api.validate_draft(action_id)
-        if not check.get("valid", False):
-            reasons = "; ".join(
-                str(e.get("message", e)) if isinstance(e, dict) else str(e)
-                for e in check.get("errors") or []
-            )
-            self._audit(
-                change,
-                "draft.validate",
-                action_id=action_id,
-                outcome="refused",
-                codes=[e.get("code") for e in check.get("errors") or [] if isinstance(e, dict)],
-            )
-            hint = ""
-            if not created and "cannot be changed" in reasons:
-                hint = (
-                    " (this org refuses contract changes, as Genesys does by default: remove "
-                    "immutableContracts: false from dactl.yaml, plan again, and apply with "
-                    "--allow-replace)"
-                )
-            raise _Stop(f"the org refused the draft: {reasons or 'no reason given'}{hint}")
-        before = None
-        if guard is not None:
-            before = guard()
-            if before is None:
-                return None
-        try:
-            published = self.api.publish_draft(action_id, draft_version)
-        except ApiError as exc:
-            self._audit(
-                change, "draft.publish", action_id=action_id, outcome="error", **_error(exc)
-            )
-            raise
-        self._audit(
-            change,
-            "draft.publish",
-            action_id=action_id,
-            version_before=before,
-            version_after=published["version"],
-        )
-        return published
-
-    def _discard_draft(self, change: Change, action_id: str) -> None:
-        try:
-            self.api.delete_draft(action_id)
-        except ApiError as exc:
-            self._audit(change, "draft.delete", action_id=action_id, outcome="error", **_error(exc))
-            return
-        self._audit(change, "draft.delete", action_id=action_id)
-
     # -- replace and delete --------------------------------------------------------------
 
     def _replace(self, change: Change) -> Outcome:
@@ -402,6 +303,8 @@ class Applier:
             self._check_unchanged(change, old_id, "replaced")
         new_id, new_version, note = self._create_action(change, _after(change))
         try:
+            if not self.saved_plan:
+                note += self._edited_since(change, old_id, old_version)
             self._delete_id(change, old_id, old_version)
         except (_Stop, DactlError) as exc:
             return Outcome(
@@ -429,11 +332,34 @@ class Applier:
         )
 
     def _delete(self, change: Change) -> Outcome:
+        """A DELETE carries no version: a saved plan's action must still hold what the plan
+        showed; without one, an edit made since the plan is named (and deleted with it)."""
         action_id, version = _target(change)
+        note = ""
         if self.saved_plan:
             self._check_unchanged(change, action_id, "deleted")
+        else:
+            note = self._edited_since(change, action_id, version)
         self._delete_id(change, action_id, version)
-        return Outcome(change.name, "delete", True, f"deleted {action_id}", action_id, version)
+        message = f"deleted {action_id}{note}"
+        return Outcome(change.name, "delete", True, message, action_id, version)
+
+    def _edited_since(self, change: Change, action_id: str, version: int) -> str:
+        """`` (edited in the org since the plan, ...; deleted with it)`` when the action
+        about to be deleted moved since the plan (a DELETE carries no version), else ""."""
+        try:
+            if self._live_version(action_id) == version:  # one cheap GET; then the fields
+                return ""
+            live = self._read(action_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                return ""
+            raise
+        moved = diff(change.before or {}, self._canonical(live))
+        return (
+            f" (edited in the org since the plan, v{version} -> v{_version(live)}: "
+            f"{_paths(moved)}; deleted with it)"
+        )
 
     def _check_unchanged(self, change: Change, action_id: str, verb: str) -> None:
         """A saved plan's action must still hold what the plan showed (rule 2)."""
@@ -449,14 +375,20 @@ class Applier:
             self.api.delete_action(action_id)
         except ApiError as exc:
             if exc.status != 404:
-                self._audit(
-                    change,
-                    "delete",
-                    action_id=action_id,
-                    version_before=version,
-                    outcome="error",
-                    **_error(exc),
-                )
+                where = {"action_id": action_id, "version_before": version}
+                if not _outcome_unknown(exc):
+                    self._audit(change, "delete", outcome=ERROR, **where, **_error(exc))
+                    raise
+                # The client sent it again and gave up: was it done? Read back.
+                try:
+                    self._live_version(action_id)
+                except ApiError as again:
+                    if again.status != 404:
+                        self._audit(change, "delete", outcome=UNKNOWN, **where, **_error(exc))
+                        raise exc from again
+                    self._audit(change, "delete", outcome=APPLIED, **where, **_error(exc))
+                    return
+                self._audit(change, "delete", outcome=NOT_APPLIED, **where, **_error(exc))
                 raise
         self._audit(change, "delete", action_id=action_id, version_before=version)
         self.api.wait_until_gone(action_id)  # so that a plan right after sees it gone
@@ -493,16 +425,6 @@ class Applier:
 
         self.functions.write(action_id, _after(change), before, change.package, audit)
 
-    def _draft_version(self, change: Change, action_id: str, known: int) -> int:
-        """The draft's version after the function steps, which may move it: read back for
-        Function actions (the Terraform provider does the same before publishing)."""
-        if not self._is_function(change):
-            return known
-        draft = self.api.get_draft(action_id)
-        if draft is None:
-            raise _Stop(f"the draft of {action_id} disappeared before it was published")
-        return int(draft["version"])
-
     def _audit(self, change: Change, operation: str, **fields: Any) -> None:
         record: dict[str, Any] = {
             "action": change.name,
@@ -512,51 +434,7 @@ class Applier:
             "version_before": fields.pop("version_before", None),
             "version_after": fields.pop("version_after", None),
             "fields": [f.dotted for f in change.fields],
-            "outcome": fields.pop("outcome", "ok"),
+            "outcome": fields.pop("outcome", OK),
         }
         record.update(fields)
         self.audit.write(**record)
-
-
-def _after(change: Change) -> Canonical:
-    if change.after is None:
-        raise _Stop("the plan holds no desired content for this change")
-    return change.after
-
-
-def _target(change: Change) -> tuple[str, int]:
-    if change.action_id is None or change.live_version is None:
-        raise _Stop("the plan holds no live id or version for this change")
-    return change.action_id, change.live_version
-
-
-# Fields a write cannot reset: a PATCH carries no contract or secure, a draft no secure,
-# and nothing moves an action to another integration.
-FIXED_FIELDS: dict[str, set[str]] = {
-    "patch": {"contract", "secure", "integrationId"},
-    "draft": {"secure", "integrationId"},
-}
-
-
-def _operation(change: Change) -> str:
-    return "draft" if change.draft else "patch"
-
-
-def _paths(changes: Sequence[Any]) -> str:
-    return ", ".join(f.dotted for f in changes) or "content"
-
-
-def _changed_since_plan(change: Change, live: Canonical) -> str:
-    """``changed in the org since the plan was made (timeoutSeconds)``"""
-    return f"changed in the org since the plan was made ({_paths(diff(change.before or {}, live))})"
-
-
-def _error(exc: ApiError) -> dict[str, Any]:
-    """What the audit log keeps of a failed request: never the message, which can quote
-    submitted values."""
-    return {"status": exc.status, "code": exc.code, "correlation_id": exc.correlation_id}
-
-
-def _outcome_unknown(exc: ApiError) -> bool:
-    """Whether a failed write may still have been carried out (no answer, a 408 or a 5xx)."""
-    return exc.status is None or exc.status == 408 or exc.status >= 500

@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.errors import DactlError
 from reconciler.fsutil import ensure_private_dir
+from reconciler.secrets import redact_value
 
 # What a line's ``outcome`` says.
 OK = "ok"  # the org answered that it did the write
@@ -57,7 +58,7 @@ class AuditLog:
             return
         line = json.dumps(
             {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "run": self.run_id}
-            | record,
+            | redact_value(record),  # no values are logged; this is the safety net
             sort_keys=False,
             ensure_ascii=False,
         )

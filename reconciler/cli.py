@@ -14,6 +14,7 @@ import click
 from reconciler import __version__
 from reconciler.errors import DactlError, ValidationError
 from reconciler.sandbox.command import sandbox
+from reconciler.secrets import redacting_output
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_AUDIT_LOG = Path(".dactl") / "audit.jsonl"
@@ -98,9 +99,16 @@ def connection_options(func: F) -> F:
 
 
 class _Dactl(click.Group):
-    """Usage errors exit 1 like every other error: exit 2 means "changes" or "drift"."""
+    """Usage errors exit 1 like every other error: exit 2 means "changes" or "drift".
+    Output is redacted on its way out."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Every line dactl prints (results, errors, notes, warnings, prompts, logs) goes out
+        # through one filter that masks secrets (reconciler.secrets).
+        with redacting_output():
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
@@ -311,6 +319,12 @@ class _progress:
 @click.option("--prune", is_flag=True, help="Also delete live in-scope actions with no file.")
 @click.option("--force", is_flag=True, help="Go ahead even over the safety thresholds.")
 @click.option(
+    "--take-over-drafts",
+    is_flag=True,
+    help="Discard unpublished drafts that dactl did not make (someone's work in the UI) "
+    "where a change needs the draft.",
+)
+@click.option(
     "--target",
     "targets",
     multiple=True,
@@ -332,6 +346,7 @@ def apply(
     allow_replace: bool,
     prune: bool,
     force: bool,
+    take_over_drafts: bool,
     targets: tuple[str, ...],
     audit_log: Path,
     refresh: bool,
@@ -393,6 +408,7 @@ def apply(
             prune=True if prune else None,
             allow_replace=allow_replace,
             force=force,
+            take_over_drafts=take_over_drafts,
             confirm=confirm,
             audit_path=audit_log,
             on_done=lambda outcome: click.echo(render_outcome(outcome, color=color)),

@@ -61,6 +61,17 @@ class ConflictError(ApiError):
     """A write lost an optimistic-concurrency race (409, or 400 'does not match ... version')."""
 
 
+class ResponseShapeError(ApiError):
+    """The server answered 2xx, but its answer is unusable: not JSON, nested too deep, too
+    large, or not the shape the call returns (a listing whose ``entities`` is not a list,
+    an action without an integer ``version``, ...). ``status`` is that 2xx status.
+
+    For a write this means the org **accepted** it and only its answer cannot be used: the
+    write may well have been carried out, so it must be audited as such and what the org
+    holds read back (or left to the next plan), never assumed undone.
+    """
+
+
 class StalePlanError(DactlError):
     """A saved plan no longer matches the live state it was made against."""
 

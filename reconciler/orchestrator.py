@@ -15,6 +15,8 @@ from reconciler.apply import Applier, Outcome
 from reconciler.audit import AuditLog
 from reconciler.config.model import ProjectSpec
 from reconciler.diff import diff
+from reconciler.drafts import DEFAULT_PATH as DEFAULT_DRAFTS_PATH
+from reconciler.drafts import DraftRegistry
 from reconciler.errors import DactlError, StalePlanError, UnsafePlanError, ValidationError
 from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.fsutil import atomic_write_json
@@ -78,6 +80,7 @@ class Orchestrator:
     directory: Path
     connection: Connection = field(default_factory=Connection)
     cache_dir: Path | None = DEFAULT_CACHE_DIR
+    drafts_path: Path | None = DEFAULT_DRAFTS_PATH
     refresh: bool = False
     on_total: Callable[[int], None] | None = None
     on_progress: Callable[[int], None] | None = None
@@ -136,6 +139,7 @@ class Orchestrator:
         prune: bool | None = None,
         allow_replace: bool = False,
         force: bool = False,
+        take_over_drafts: bool = False,
         confirm: Callable[[Plan], bool] | None = None,
         audit_path: Path | None = None,
         on_done: Callable[[Outcome], None] | None = None,
@@ -144,7 +148,9 @@ class Orchestrator:
 
         Nothing is written when the saved plan is stale, when the plan replaces actions
         without ``allow_replace``, when it is over the safety thresholds without ``force``,
-        or when ``confirm`` declines.
+        or when ``confirm`` declines. Drafts an earlier run left are resumed or discarded,
+        even when the plan is empty; ``take_over_drafts`` lets apply discard drafts that
+        dactl did not make.
         """
         report = self.validate()
         with self.session(report) as (api, org):
@@ -155,20 +161,25 @@ class Orchestrator:
                 result = self._plan_in(api, org, report, targets=None, prune=True)
                 plan, notes = from_saved(saved, result, project_safety(report.project))
             check_allowed(plan, allow_replace=allow_replace, force=force)
-            if plan.empty:
+            drafts = DraftRegistry(self.drafts_path, org)
+            if plan.empty and not drafts.records():
                 return ApplyResult(plan, [], notes)
             audit = AuditLog(audit_path)
             audit.check()
-            if confirm is not None and not confirm(plan):
+            drafts.check()
+            if not plan.empty and confirm is not None and not confirm(plan):
                 return ApplyResult(plan, [], notes, cancelled=True)
             applier = Applier(
                 api,
                 result.live.integrations,
                 audit,
                 saved_plan=saved is not None,
+                drafts=drafts,
+                take_over_drafts=take_over_drafts,
                 on_done=on_done,
             )
-            return ApplyResult(plan, applier.apply(plan.changes), notes)
+            outcomes = applier.apply(plan.changes)
+            return ApplyResult(plan, outcomes, notes + applier.notes)
 
     def _plan_in(
         self,

@@ -26,6 +26,7 @@ from reconciler.genesys import ActionsApi
 from reconciler.inputs import contract_problems, placeholders, redact
 from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache, integrations_for
 from reconciler.plan import Integrations
+from reconciler.secrets import SENSITIVE, literal_credential, redact_value
 from reconciler.templating import (
     TemplateProblem,
     render,
@@ -34,11 +35,7 @@ from reconciler.templating import (
     unrendered,
 )
 from reconciler.validate import ValidationReport
-from reconciler.validate.lint import literal_credential
 from reconciler.validate.velocity import Reference
-
-SENSITIVE = "(sensitive value)"
-
 
 # --- finding the action ------------------------------------------------------------------
 
@@ -534,19 +531,9 @@ def _test_refused(exc: ApiError, secure: bool) -> DactlError:
 
 
 def _hide_credentials(value: Any) -> Any:
-    """Step results may echo the request; hide what looks like a credential."""
-    if isinstance(value, dict):
-        return {
-            k: SENSITIVE
-            if isinstance(v, str) and literal_credential(str(k), v)
-            else _hide_credentials(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_hide_credentials(v) for v in value]
-    if isinstance(value, str) and literal_credential("", value):
-        return SENSITIVE
-    return value
+    """Step results may echo the request: credential headers and cookies (by name), a
+    password in a URL, ``Bearer ...`` values, secret query parameters are hidden."""
+    return redact_value(value)
 
 
 def not_created(spec: ActionSpec) -> DactlError:

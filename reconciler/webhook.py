@@ -1,7 +1,8 @@
 """Posting a JSON body to a chat webhook (Slack, Teams, or any HTTP receiver).
 
 A webhook URL is a secret: whoever holds it can post to the channel. So it never appears
-in an error message, and exceptions that carry it (httpx's do) are not chained.
+in an error message, and exceptions that carry it (httpx's do) are not chained. The body
+is passed through ``secrets.redact_value`` before it is sent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from reconciler import __version__
 from reconciler.errors import DactlError
 from reconciler.genesys.settings import is_loopback_host
+from reconciler.secrets import redact_value
 
 _INVALID_URL = "the URL is not valid"
 
@@ -48,6 +50,7 @@ def post_json(
     timeout after the body was sent is not: the message may have been posted already.
     """
     _check_url(url)
+    body = redact_value(body)  # the report is redacted already; this catches the rest
     retrying = Retrying(
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=0.5, max=4.0),

@@ -12,6 +12,17 @@ CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _no_registered_secrets() -> Iterator[None]:
+    """Each test starts with no known secret values: one test's client secret (the
+    sandbox's, often) must not mask another test's output in this process."""
+    from reconciler.secrets import forget_secrets
+
+    forget_secrets()
+    yield
+    forget_secrets()
+
+
 @pytest.fixture
 def in_repo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run with the repository root as working directory, so paths print as users see them."""

@@ -2,40 +2,62 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
 import httpx
 
+from reconciler import jsonsafe
 from reconciler.errors import ApiError, AuthError, ConflictError
+
+from .text import printable, printable_data
 
 CORRELATION_HEADER = "ININ-Correlation-Id"
 _MAX_TEXT = 300
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 
 
 def one_line(text: str, limit: int = _MAX_TEXT) -> str:
-    """Collapse whitespace (Genesys messages carry newlines) and cap the length."""
-    flat = re.sub(r"\s+", " ", text).strip()
+    """Server text made printable (``text.printable``: no escape sequences or control
+    characters), whitespace collapsed (Genesys messages carry newlines), length capped."""
+    # Only the head can be shown: a 30 MiB error page is not worth cleaning in full.
+    flat = re.sub(r"\s+", " ", printable(text[: limit * 16])).strip()
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def response_body(response: httpx.Response) -> Any:
-    """The decoded JSON body, else the text, else None."""
+    """The decoded JSON body, else the text, else None. JSON nested too deep to read
+    (``jsonsafe``: ``json`` would raise ``RecursionError``) counts as text."""
     if not response.content:
         return None
     try:
-        return response.json()
+        return jsonsafe.loads(response.text)
     except ValueError:
         return response.text
+
+
+def html_page(response: httpx.Response, body: Any) -> str | None:
+    """``502 Bad Gateway (HTML page)`` for an HTML answer (a proxy's error page, a login
+    portal): its ``<title>`` only, never the page; None for anything else."""
+    if not isinstance(body, str):
+        return None
+    head = body[:1024].lstrip().lower()
+    kind = response.headers.get("Content-Type", "").lower()
+    if "html" not in kind and not head.startswith(("<!doctype html", "<html")):
+        return None
+    match = _TITLE.search(body[:65536])
+    title = one_line(html.unescape(match.group(1)), 120) if match else ""
+    return f"{title} (HTML page)" if title else "an HTML page"
 
 
 def correlation_id(response: httpx.Response, body: Any = None) -> str | None:
     """``ININ-Correlation-Id``, falling back to the ErrorBody's ``contextId``."""
     header: str | None = response.headers.get(CORRELATION_HEADER)
     if header:
-        return header
+        return one_line(header, 120)
     if isinstance(body, dict) and isinstance(body.get("contextId"), str):
-        return str(body["contextId"])
+        return one_line(str(body["contextId"]), 120)
     return None
 
 
@@ -48,10 +70,13 @@ def _code_and_message(response: httpx.Response, body: Any) -> tuple[str | None, 
             or body.get("description")
             or response.reason_phrase
         )
-        return (str(code) if code else None), one_line(str(message))
+        return (one_line(str(code), 80) if code else None), one_line(str(message))
+    page = html_page(response, body)
+    if page is not None:
+        return None, page
     if isinstance(body, str) and body.strip():
         return None, one_line(body)
-    return None, response.reason_phrase or f"HTTP {response.status_code}"
+    return None, one_line(response.reason_phrase) or f"HTTP {response.status_code}"
 
 
 def is_version_conflict(status: int, message: str) -> bool:
@@ -69,7 +94,9 @@ def error_from_response(
 ) -> ApiError:
     """Build the ApiError (or AuthError/ConflictError) for a failed response.
 
-    ``what`` names the call, e.g. ``GET /api/v2/integrations/actions``.
+    ``what`` names the call, e.g. ``GET /api/v2/integrations/actions``. Server text is data:
+    the message, code and correlation id are made printable, and so is every string of the
+    body the error carries (it is only ever shown).
     """
     body = response_body(response)
     code, message = _code_and_message(response, body)
@@ -87,7 +114,7 @@ def error_from_response(
         status=status,
         code=code,
         correlation_id=correlation_id(response, body),
-        body=body,
+        body=None if html_page(response, body) else printable_data(body),
     )
 
 

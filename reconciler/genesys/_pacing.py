@@ -12,6 +12,9 @@ logger = logging.getLogger("reconciler.genesys")
 COUNT_HEADER = "inin-ratelimit-count"
 ALLOWED_HEADER = "inin-ratelimit-allowed"
 RESET_HEADER = "inin-ratelimit-reset"
+# Genesys rate-limit windows last a minute; a server that names a far later reset (a year,
+# say) must not hold the command that long. Five minutes leaves room for longer windows.
+MAX_WINDOW_SECONDS = 300.0
 
 
 class Pacer:
@@ -57,7 +60,7 @@ class Pacer:
             others = max(0, self._in_flight - 1)
             self._allowed = int(allowed)
             self._remaining = int(allowed - count) - others
-            self._window_end = self._clock() + max(0.0, reset)
+            self._window_end = self._clock() + min(max(0.0, reset), MAX_WINDOW_SECONDS)
 
     def hold(self, seconds: float) -> None:
         """Keep every thread from sending for ``seconds`` (a 429's Retry-After)."""

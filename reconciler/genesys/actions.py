@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from reconciler.errors import ApiError
 
+from . import _shapes as shapes
+from ._bounds import ENV_MAX_PAGES
 from .client import GenesysClient
 
 ACTIONS = "/api/v2/integrations/actions"
@@ -64,7 +66,9 @@ class ActionsApi:
     ) -> dict[str, Any]:
         """One published action, by default with its contract and config."""
         params = _get_params(expand_contract, include_config)
-        return _dict(self.client.get_json(_action(action_id), params=params))
+        shape = shapes.action(expect_id=action_id)
+        found: dict[str, Any] = self.client.get_json(_action(action_id), params=params, shape=shape)
+        return found
 
     def get_template(self, action_id: str, file_name: str, *, draft: bool = False) -> str:
         """A Velocity template (``requesttemplate.vm`` / ``successtemplate.vm``) as text."""
@@ -77,12 +81,23 @@ class ActionsApi:
 
     def create_action(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create and publish an action (``PostActionInput``); never retried on 5xx."""
-        return _dict(self.client.post_json(ACTIONS, json=dict(body)))
+        created: dict[str, Any] = self.client.post_json(
+            ACTIONS, json=dict(body), shape=shapes.action()
+        )
+        return created
 
     def patch_action(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Update a published action in place; ``body['version']`` guards the write."""
         _require_version(body)
-        return _dict(self.client.patch_json(_action(action_id), json=dict(body), idempotent=True))
+        # Not resent by the client: after a lost answer, apply reads back what happened
+        # (the version guards a resend, but the audit log must say which write landed).
+        patched: dict[str, Any] = self.client.patch_json(
+            _action(action_id),
+            json=dict(body),
+            idempotent=False,
+            shape=shapes.action(expect_id=action_id),
+        )
+        return patched
 
     def delete_action(self, action_id: str, *, wait: bool = False) -> None:
         """Delete an action; with ``wait``, return only once it reads 404 (see
@@ -100,7 +115,8 @@ class ActionsApi:
         interval = _FIRST_POLL_SECONDS
         while True:
             try:
-                self.get_action(action_id, expand_contract=False, include_config=False)
+                # Only the status matters here: any 2xx answer means "still there".
+                self.client.request("GET", _action(action_id))
             except ApiError as exc:
                 if exc.status == 404:
                     return
@@ -125,23 +141,35 @@ class ActionsApi:
 
     def create_draft(self, action_id: str) -> dict[str, Any]:
         """Create a draft from the published action; use the version it returns."""
-        return _dict(self.client.post_json(_action(action_id) + "/draft"))
+        shape = shapes.action(expect_id=action_id)
+        draft: dict[str, Any] = self.client.post_json(_action(action_id) + "/draft", shape=shape)
+        return draft
 
     def create_draft_only(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create a new, never-published action as a draft (version 1)."""
-        return _dict(self.client.post_json(ACTIONS + "/drafts", json=dict(body)))
+        path = ACTIONS + "/drafts"
+        draft: dict[str, Any] = self.client.post_json(path, json=dict(body), shape=shapes.action())
+        return draft
+
+    def iter_drafts(
+        self, *, name: str | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every draft (of published actions and of new ones) matching ``name``."""
+        yield from self._paginate(ACTIONS + "/drafts", {"name": name}, page_size)
 
     def get_draft(self, action_id: str) -> dict[str, Any] | None:
         """The draft with contract and config, or None when there is none (404)."""
         try:
-            body = self.client.get_json(
-                _action(action_id) + "/draft", params=_get_params(True, True)
+            body: dict[str, Any] = self.client.get_json(
+                _action(action_id) + "/draft",
+                params=_get_params(True, True),
+                shape=shapes.action(expect_id=action_id),
             )
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return _dict(body)
+        return body
 
     def get_draft_full(self, action_id: str) -> dict[str, Any] | None:
         """Like ``get_draft`` with inline templates fetched from the draft's ``.vm`` files."""
@@ -159,20 +187,31 @@ class ActionsApi:
         """Update the draft; ``body['version']`` is the current draft version."""
         _require_version(body)
         path = _action(action_id) + "/draft"
-        return _dict(self.client.patch_json(path, json=dict(body), idempotent=True))
+        shape = shapes.action(expect_id=action_id)
+        patched: dict[str, Any] = self.client.patch_json(
+            path, json=dict(body), idempotent=False, shape=shape
+        )
+        return patched
 
     def delete_draft(self, action_id: str) -> None:
         """Delete the draft."""
         self.client.delete(_action(action_id) + "/draft")
 
     def validate_draft(self, action_id: str) -> dict[str, Any]:
-        """``DraftValidationResult``: ``{"valid": bool, "errors": [...]}``."""
-        return _dict(self.client.get_json(_action(action_id) + "/draft/validation"))
+        """``DraftValidationResult``: ``{"valid": bool, "errors": [...]}`` (its messages
+        made printable)."""
+        path = _action(action_id) + "/draft/validation"
+        result: dict[str, Any] = self.client.get_json(path, shape=shapes.shown)
+        return result
 
     def publish_draft(self, action_id: str, version: int) -> dict[str, Any]:
         """Publish the draft; ``version`` is the draft's own current version."""
         path = _action(action_id) + "/draft/publish"
-        return _dict(self.client.post_json(path, json={"version": version}))
+        shape = shapes.action(expect_id=action_id)
+        published: dict[str, Any] = self.client.post_json(
+            path, json={"version": version}, shape=shape
+        )
+        return published
 
     # -- Function actions (SDK IntegrationsApi: *_action_function, *_draft_function*) ----
 
@@ -181,12 +220,18 @@ class ActionsApi:
         (handler, runtime, timeoutSeconds, description, zipId) and ``zip`` (id, name,
         status, errorMessage)."""
         base = _action(action_id) + ("/draft" if draft else "")
-        return _dict(self.client.get_json(base + "/function"))
+        found: dict[str, Any] = self.client.get_json(
+            base + "/function", shape=shapes.function_config
+        )
+        return found
 
     def put_draft_function(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Set the draft's function settings (a ``Function``); returns ``FunctionConfig``."""
         path = _action(action_id) + "/draft/function"
-        return _dict(self.client.put_json(path, json=dict(body)))
+        found: dict[str, Any] = self.client.put_json(
+            path, json=dict(body), shape=shapes.function_config
+        )
+        return found
 
     def request_function_upload(
         self, action_id: str, file_name: str, *, url_seconds: int = 900
@@ -197,7 +242,10 @@ class ActionsApi:
         """
         path = _action(action_id) + "/draft/function/upload"
         body = {"fileName": file_name, "signedUrlTimeoutSeconds": url_seconds}
-        return _dict(self.client.post_json(path, json=body, idempotent=True))
+        answer: dict[str, Any] = self.client.post_json(
+            path, json=body, idempotent=True, shape=shapes.any_object
+        )
+        return answer
 
     def function_runtimes(self) -> list[dict[str, Any]]:
         """``FunctionRuntime`` list: name, description, status, dateEndOfLife."""
@@ -209,9 +257,11 @@ class ActionsApi:
     def test_action(
         self, action_id: str, inputs: Mapping[str, Any], *, draft: bool = False
     ) -> dict[str, Any]:
-        """Run the published action (or its draft) in test mode: ``TestExecutionResult``."""
+        """Run the published action (or its draft) in test mode: ``TestExecutionResult``,
+        with every string made printable (step messages and results are server text)."""
         path = _action(action_id) + ("/draft/test" if draft else "/test")
-        return _dict(self.client.post_json(path, json=dict(inputs)))
+        result: dict[str, Any] = self.client.post_json(path, json=dict(inputs), shape=shapes.shown)
+        return result
 
     def execute_action(self, action_id: str, inputs: Mapping[str, Any]) -> Any:
         """Execute the action; the result follows its success schema."""
@@ -223,11 +273,14 @@ class ActionsApi:
         self, *, page_size: int = 100, type_id: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Yield every integration (optionally of one ``integrationType`` id)."""
-        yield from self._paginate(INTEGRATIONS, {"integrationType": type_id}, page_size)
+        params = {"integrationType": type_id}
+        yield from self._paginate(INTEGRATIONS, params, page_size, versioned=False)
 
     def get_integration(self, integration_id: str) -> dict[str, Any]:
         """One integration."""
-        return _dict(self.client.get_json(f"{INTEGRATIONS}/{quote(integration_id, safe='')}"))
+        path = f"{INTEGRATIONS}/{quote(integration_id, safe='')}"
+        found: dict[str, Any] = self.client.get_json(path, shape=shapes.integration)
+        return found
 
     def find_integrations(
         self, name: str | None = None, type_id: str | None = None
@@ -245,25 +298,45 @@ class ActionsApi:
     # -- internals ---------------------------------------------------------------
 
     def _paginate(
-        self, path: str, params: Mapping[str, Any], page_size: int
+        self, path: str, params: Mapping[str, Any], page_size: int, *, versioned: bool = True
     ) -> Iterator[dict[str, Any]]:
+        """Every entity of a listing, each once; every page's shape is checked (ids, and
+        integer versions when ``versioned``).
+
+        ``pageCount`` is never trusted to end the listing: it ends at the last page it
+        names, at a short page when it names none, and at an empty page whatever it
+        says. A page that lists no id not seen before (a server that ignores
+        ``pageNumber``), or a listing past ``limits.max_pages`` pages or
+        ``limits.max_entities`` entities, is an error: a listing cut short would make a
+        plan take the missing actions for deleted ones.
+        """
+        limits = self.client.limits
         seen: set[str] = set()
         page = 1
         while True:
+            if page > limits.max_pages:
+                raise ApiError(
+                    f"GET {path}: the listing did not end within {limits.max_pages} pages "
+                    f"({ENV_MAX_PAGES}); dactl stops rather than work from part of it"
+                )
             query = {"pageSize": page_size, "pageNumber": page, **params}
-            listing = _dict(self.client.get_json(path, params=query))
-            entities = listing.get("entities") or []
+            shape = _page_shape(page, seen, versioned)
+            listing = self.client.get_json(path, params=query, shape=shape)
+            entities: list[dict[str, Any]] = listing["entities"]
             for entity in entities:
                 # A listing that shifts between pages can repeat an entity; yield it once.
-                key = entity.get("id")
-                if key is None or key not in seen:
-                    if key is not None:
-                        seen.add(key)
+                if entity["id"] not in seen:
+                    seen.add(entity["id"])
                     yield entity
+            if len(seen) > limits.max_entities:
+                raise ApiError(
+                    f"GET {path}: the listing passed {limits.max_entities} entities; dactl "
+                    "stops rather than work from part of it"
+                )
             page_count = listing.get("pageCount")
             if not entities:
                 return
-            if isinstance(page_count, int):
+            if isinstance(page_count, int) and not isinstance(page_count, bool):
                 if page >= page_count:
                     return
             elif len(entities) < page_size:
@@ -311,6 +384,23 @@ class ActionsApi:
         ) from missing
 
 
+def _page_shape(page: int, seen: set[str], versioned: bool) -> shapes.Shape:
+    """The shape of page ``page``: a listing page that lists something new."""
+    listing = shapes.listing(versioned=versioned)
+
+    def check(body: Any) -> dict[str, Any]:
+        found: dict[str, Any] = listing(body)
+        entities = found["entities"]
+        if entities and all(entity["id"] in seen for entity in entities):
+            raise shapes.ShapeProblem(
+                f"page {page} lists only ids of earlier pages (does the server ignore "
+                "pageNumber?); the listing cannot be trusted"
+            )
+        return found
+
+    return check
+
+
 def _action(action_id: str) -> str:
     if not action_id:
         raise ValueError("an action id is required")
@@ -335,9 +425,3 @@ def _type_id(integration: Mapping[str, Any]) -> str | None:
         value = kind.get("id")
         return value if isinstance(value, str) else None
     return kind if isinstance(kind, str) else None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ApiError(f"expected a JSON object from the API, got {type(value).__name__}")
-    return value

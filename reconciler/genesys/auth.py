@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from reconciler.errors import ApiError, AuthError
+from reconciler.secrets import register_secret
 
 from ._errors import correlation_id, one_line, response_body
 from .settings import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET
@@ -31,7 +32,7 @@ class ClientCredentialsAuth(httpx.Auth):
         client_secret: str,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str | None = None,
-        timeout: float = 30.0,
+        timeout: float | httpx.Timeout = 30.0,
     ) -> None:
         self._token_url = token_url
         self._client_id = client_id
@@ -114,6 +115,7 @@ class ClientCredentialsAuth(httpx.Auth):
         lifetime = _lifetime(body)
         # Refresh a little early so a token never expires between check and use.
         self._refresh_at = self._clock() + lifetime - min(60.0, lifetime * 0.1)
+        register_secret(token)  # masked in any output that echoes it
         self._token = token
         self.tokens_fetched += 1
         return True
@@ -122,6 +124,7 @@ class ClientCredentialsAuth(httpx.Auth):
         code, description = None, None
         if isinstance(body, dict):
             code = body.get("code") or body.get("error")
+            code = one_line(str(code), 80) if code else None  # server text: made printable
             description = (
                 body.get("message") or body.get("error_description") or body.get("description")
             )

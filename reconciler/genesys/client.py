@@ -17,13 +17,26 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from tenacity.wait import wait_exponential, wait_random
 
-from reconciler import __version__
-from reconciler.errors import ApiError
+from reconciler import __version__, jsonsafe
+from reconciler.errors import ApiError, ResponseShapeError
 
-from ._errors import describe_transport_error, error_from_response
+from ._bounds import (
+    CONNECT_TIMEOUT,
+    ENV_REQUEST_DEADLINE,
+    ENV_RETRY_AFTER_BUDGET,
+    BodyError,
+    Limits,
+    deadline,
+    deadline_expired,
+    install_deadlines,
+    read_body,
+)
+from ._errors import correlation_id, describe_transport_error, error_from_response, html_page
 from ._pacing import Pacer
+from ._shapes import Shape, ShapeProblem
 from .auth import AccessTokenAuth, ClientCredentialsAuth
 from .settings import ConnectionSettings, is_loopback_host
+from .text import printable
 
 logger = logging.getLogger("reconciler.genesys")
 
@@ -47,12 +60,19 @@ class _Retry(Exception):
         retry_after: float | None = None,
         rate_limited: bool = False,
         unreachable: bool = False,
+        timed_out: bool = False,
+        gone: bool = False,
     ) -> None:
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
         self.rate_limited = rate_limited
         self.unreachable = unreachable
+        self.timed_out = timed_out
+        # The server itself looks gone (no connection, or no answer in time), not just one
+        # request lost (a connection dropped after the request): later requests skip it.
+        self.gone = gone
+        self.timeouts = 0  # timeouts so far in this request, this one included
 
     def give_up(self, attempts: int) -> ApiError:
         err = self.error
@@ -82,6 +102,7 @@ class GenesysClient:
         max_retries: int = 5,
         max_connect_retries: int = 2,
         max_retry_after: float = 180.0,
+        limits: Limits | None = None,
         user_agent: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -95,31 +116,47 @@ class GenesysClient:
         self._max_retries = max_retries
         # A refused connection or an unknown host rarely heals within seconds; fail fast.
         self._max_connect_retries = min(max_connect_retries, max_retries)
+        # A timeout already cost a whole timeout: one more try at most.
+        self._max_timeout_retries = min(1, max_retries)
         self._max_retry_after = max_retry_after
+        # DACTL_REQUEST_DEADLINE, DACTL_RETRY_AFTER_BUDGET, DACTL_MAX_PAGES when not given.
+        self.limits = limits if limits is not None else Limits.from_env()
         self._sleep = sleep
         self._clock = clock
+        # The first give-up on an unreachable or stalling server: later requests of this
+        # run are not sent (each would wait out its own timeouts and retries).
+        self._gone: ApiError | None = None
+        # Retry-After honoured so far (wall-clock: waits of concurrent threads overlap).
+        self._retry_after_spent = 0.0
+        self._retry_after_until = 0.0
         self.user_agent = user_agent or f"dactl/{__version__} (+python-httpx)"
-        self._auth = _make_auth(settings, clock=clock, user_agent=self.user_agent, timeout=timeout)
+        # Connecting is quick or not happening: a host that drops packets fails in 10 s.
+        timeouts = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT))
+        self._auth = _make_auth(settings, clock=clock, user_agent=self.user_agent, timeout=timeouts)
         self._pacer = Pacer(clock=clock, sleep=sleep, reserve=max_concurrency)
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._count_lock = threading.Lock()
         self._requests_sent = 0
         self._backoff = wait_exponential(multiplier=0.5, max=10.0) + wait_random(0, 0.5)
+        # Only the encodings read_body can inflate within its cap (httpx would add br/zstd
+        # when their packages are installed).
+        encoding = {"Accept-Encoding": "gzip, deflate"}
         self._http = httpx.Client(
             base_url=settings.api_url,
             auth=self._auth,
             transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+            timeout=timeouts,
+            headers={"User-Agent": self.user_agent, "Accept": "application/json", **encoding},
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
             limits=httpx.Limits(max_connections=max(10, max_concurrency * 2)),
         )
+        install_deadlines(self._http)
         # Presigned uploads go elsewhere (object storage) and carry no Authorization.
         self._uploads = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeout, write=max(timeout, 300.0)),
-            headers={"User-Agent": self.user_agent},
-            event_hooks={"request": [self._on_request]},
+            timeout=httpx.Timeout(timeout, connect=timeouts.connect, write=max(timeout, 300.0)),
+            headers={"User-Agent": self.user_agent, **encoding},
+            event_hooks={"request": [self._on_request], "response": [self._read_bounded]},
         )
 
     # -- lifecycle -------------------------------------------------------------
@@ -174,6 +211,11 @@ class GenesysClient:
         """Send one API call with retries; return the 2xx response or raise ApiError."""
         method = method.upper()
         safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        gone = self._gone
+        if gone is not None:
+            raise ApiError(
+                f"{method} {path}: not sent, the server failed earlier in this run: {gone.message}"
+            )
         retrying = Retrying(
             stop=self._stop,
             wait=self._wait,
@@ -182,15 +224,33 @@ class GenesysClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
+        timeouts = 0
+
+        def attempt() -> httpx.Response:
+            nonlocal timeouts
+            try:
+                return self._attempt(method, path, params, json, accept, safe)
+            except _Retry as exc:
+                if exc.timed_out:
+                    timeouts += 1
+                    exc.timeouts = timeouts
+                raise
+
         try:
-            return retrying(self._attempt, method, path, params, json, accept, safe)
+            return retrying(attempt)
         except _Retry as exc:
             attempts = int(retrying.statistics.get("attempt_number", 1))
-            raise exc.give_up(attempts) from exc.__cause__
+            error = exc.give_up(attempts)
+            if exc.gone and self._gone is None:
+                self._gone = error
+            raise error from exc.__cause__
 
-    def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """GET and decode JSON."""
-        return _decode(self.request("GET", path, params=params))
+    def get_json(
+        self, path: str, *, params: Mapping[str, Any] | None = None, shape: Shape | None = None
+    ) -> Any:
+        """GET and decode JSON; ``shape`` checks (and may convert) the decoded answer,
+        raising ``ShapeProblem``, which becomes a ``ResponseShapeError`` naming the call."""
+        return _decode(self.request("GET", path, params=params), shape)
 
     def get_text(self, path: str, *, params: Mapping[str, Any] | None = None) -> str:
         """GET a text resource (``Accept: text/plain``)."""
@@ -203,17 +263,23 @@ class GenesysClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
+        shape: Shape | None = None,
     ) -> Any:
-        """POST and decode JSON; not retried on 5xx unless ``idempotent=True``."""
-        return _decode(self.request("POST", path, params=params, json=json, idempotent=idempotent))
+        """POST and decode JSON; not retried on 5xx unless ``idempotent=True``. A 2xx
+        answer that is not JSON or fails ``shape`` is a ``ResponseShapeError``: the
+        write was accepted."""
+        response = self.request("POST", path, params=params, json=json, idempotent=idempotent)
+        return _decode(response, shape)
 
-    def patch_json(self, path: str, *, json: Any, idempotent: bool | None = None) -> Any:
+    def patch_json(
+        self, path: str, *, json: Any, idempotent: bool | None = None, shape: Shape | None = None
+    ) -> Any:
         """PATCH and decode JSON; pass ``idempotent=True`` when a version guards the body."""
-        return _decode(self.request("PATCH", path, json=json, idempotent=idempotent))
+        return _decode(self.request("PATCH", path, json=json, idempotent=idempotent), shape)
 
-    def put_json(self, path: str, *, json: Any) -> Any:
+    def put_json(self, path: str, *, json: Any, shape: Shape | None = None) -> Any:
         """PUT and decode JSON."""
-        return _decode(self.request("PUT", path, json=json))
+        return _decode(self.request("PUT", path, json=json), shape)
 
     def upload(self, url: str, content: bytes, headers: Mapping[str, str]) -> None:
         """PUT ``content`` to a presigned ``url`` (a function package), with the headers the
@@ -235,6 +301,8 @@ class GenesysClient:
             try:
                 with self._slots:
                     response = self._uploads.send(request)
+            except BodyError as exc:
+                raise ApiError(f"{where}: {exc}", status=exc.status) from exc
             except httpx.RequestError as exc:
                 raise _Retry(
                     ApiError(f"cannot reach {host}: {describe_transport_error(exc)} ({where})"),
@@ -317,20 +385,40 @@ class GenesysClient:
         raise self._failure(request, response, what, safe)
 
     def _send(self, request: httpx.Request, what: str, safe: bool) -> httpx.Response:
-        """One paced send; transport failures become ApiError (wrapped in _Retry if safe)."""
+        """One paced send, under the request deadline (token request and body included);
+        transport failures become ApiError (wrapped in _Retry if safe)."""
+        seconds = self.limits.request_deadline
         try:
             self._pacer.acquire()
-            with self._slots:
+            with self._slots, deadline(seconds):
                 response = self._http.send(request)
             if response.request is request:  # the login host's budget is not the API's
                 self._pacer.observe(response.headers)
             return response
+        except BodyError as exc:
+            if exc.request is not None and exc.request is not request:
+                # The token request's answer: ours was never sent.
+                what += f" (token request to {exc.request.url})"
+                raise ApiError(f"{what}: {exc}") from exc
+            ok = exc.status is not None and 200 <= exc.status < 300
+            cls = ResponseShapeError if ok else ApiError  # a 2xx: the write was accepted
+            raise cls(f"{what}: {exc}", status=exc.status) from exc
         except httpx.RequestError as exc:
+            if deadline_expired():
+                # Not retried: a server this slow would make every retry as slow.
+                stalled = ApiError(
+                    f"{what}: no complete answer within {seconds:g} s (the request "
+                    f"deadline, {ENV_REQUEST_DEADLINE}); the server is stalling"
+                )
+                self._gone = self._gone or stalled
+                raise stalled from exc
             reason = describe_transport_error(exc)
             logger.debug("%s %s failed: %s", request.method, request.url, reason)
             error = ApiError(f"cannot reach {_origin(exc, request)}: {reason} ({what})")
             if isinstance(exc, _NOT_SENT_ERRORS) or (safe and isinstance(exc, _AMBIGUOUS_ERRORS)):
-                raise _Retry(error, unreachable=True) from exc
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                gone = timed_out or isinstance(exc, httpx.ConnectError)
+                raise _Retry(error, unreachable=True, timed_out=timed_out, gone=gone) from exc
             raise error from exc
         finally:
             self._pacer.release()
@@ -348,10 +436,10 @@ class GenesysClient:
         error = error_from_response(response, what=what, hint=hint)
         if status == 429:
             retry_after = _retry_after(response)
-            if retry_after is not None and retry_after > self._max_retry_after:
+            refusal = self._refuse_wait(retry_after)
+            if refusal is not None:
                 return ApiError(
-                    f"rate limited by the org: retry after {retry_after:g} s exceeds the "
-                    f"ceiling of {self._max_retry_after:g} s ({what})",
+                    f"rate limited by the org: {refusal} ({what})",
                     status=status,
                     code=error.code,
                     correlation_id=error.correlation_id,
@@ -368,10 +456,10 @@ class GenesysClient:
             return error
         # Honoured on 503 as on 429, as the Terraform provider does (genesys-api.md §10).
         retry_after = _retry_after(response) if status == 503 else None
-        if retry_after is not None and retry_after > self._max_retry_after:
+        refusal = self._refuse_wait(retry_after)
+        if refusal is not None:
             return type(error)(
-                f"{error.message} (retry after {retry_after:g} s exceeds the ceiling of "
-                f"{self._max_retry_after:g} s)",
+                f"{error.message} ({refusal})",
                 status=status,
                 code=error.code,
                 correlation_id=error.correlation_id,
@@ -379,9 +467,35 @@ class GenesysClient:
             )
         return _Retry(error, retry_after=retry_after)
 
+    def _refuse_wait(self, retry_after: float | None) -> str | None:
+        """Why a ``Retry-After`` is not waited for (None: it is, and is counted): one wait
+        over ``max_retry_after``, or the run's waits over ``limits.retry_after_budget``."""
+        if retry_after is None:
+            return None
+        if retry_after > self._max_retry_after:
+            return (
+                f"retry after {retry_after:g} s exceeds the ceiling of {self._max_retry_after:g} s"
+            )
+        budget = self.limits.retry_after_budget
+        with self._count_lock:
+            now = self._clock()
+            added = max(0.0, now + retry_after - max(now, self._retry_after_until))
+            if self._retry_after_spent + added > budget:
+                return (
+                    f"retry after {retry_after:g} s would take this run's waits for the "
+                    f"server past {budget:g} s in all ({ENV_RETRY_AFTER_BUDGET})"
+                )
+            self._retry_after_spent += added
+            self._retry_after_until = max(self._retry_after_until, now + retry_after)
+        return None
+
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retry) and exc.unreachable:
+            if self._gone is not None:
+                return True  # another request already gave up on this server
+            if exc.timeouts > self._max_timeout_retries:
+                return True  # each timeout already cost a whole timeout
             return state.attempt_number > self._max_connect_retries
         return state.attempt_number > self._max_retries
 
@@ -410,10 +524,25 @@ class GenesysClient:
         # Method, URL and status only: never headers (Authorization) or bodies (secure inputs).
         request = response.request
         logger.debug("%s %s -> %d", request.method, request.url, response.status_code)
+        self._read_bounded(response)
+
+    def _read_bounded(self, response: httpx.Response) -> None:
+        """Read every answer (token requests' included) within the size cap, before httpx
+        or the auth flow reads it whole."""
+        try:
+            read_body(response, self.limits.max_response_bytes)
+        except BodyError as exc:
+            exc.status = response.status_code
+            exc.request = response.request
+            raise
 
 
 def _make_auth(
-    settings: ConnectionSettings, *, clock: Callable[[], float], user_agent: str, timeout: float
+    settings: ConnectionSettings,
+    *,
+    clock: Callable[[], float],
+    user_agent: str,
+    timeout: httpx.Timeout,
 ) -> httpx.Auth:
     if settings.access_token is not None:
         return AccessTokenAuth(settings.access_token)
@@ -440,17 +569,38 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
+def _decode(response: httpx.Response, shape: Shape | None = None) -> Any:
+    """The JSON of a 2xx answer, checked by ``shape``; anything unusable is a
+    ``ResponseShapeError`` (with the 2xx status: a write was accepted)."""
+    request = response.request
+    what = f"{request.method} {request.url.path}"
+    body = None
+    if response.content:
+        try:
+            body = jsonsafe.loads(response.text)
+        except jsonsafe.JsonTooDeep as exc:
+            problem = f"the response's JSON {exc}"
+        except ValueError:
+            page = html_page(response, response.text)
+            problem = "the response is not JSON" + (f" ({page})" if page else "")
+        else:
+            problem = ""
+        if problem:
+            raise ResponseShapeError(
+                f"{what}: {problem}",
+                status=response.status_code,
+                correlation_id=correlation_id(response),
+            )
+    if shape is None:
+        return body
     try:
-        return response.json()
-    except ValueError as exc:
-        request = response.request
-        raise ApiError(
-            f"{request.method} {request.url.path}: the response is not JSON",
+        return shape(body)
+    except ShapeProblem as exc:
+        raise ResponseShapeError(
+            f"{what}: the server answered an unexpected shape: {exc}",
             status=response.status_code,
-        ) from exc
+            correlation_id=correlation_id(response),
+        ) from None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -475,8 +625,8 @@ def _upload_reason(response: httpx.Response) -> str:
     text = response.text[:2000]
     match = re.search(r"<Code>([^<]{1,80})</Code>", text)
     if match:
-        return f"HTTP {response.status_code} {match.group(1)}"
-    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        return f"HTTP {response.status_code} {printable(match.group(1))}"
+    return f"HTTP {response.status_code} {printable(response.reason_phrase)}".rstrip()
 
 
 def _origin(exc: httpx.RequestError, fallback: httpx.Request) -> str:

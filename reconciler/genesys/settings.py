@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from reconciler.errors import DactlError
+from reconciler.secrets import register_client_credentials, register_secret
 
 # Region key -> domain, as in the official SDK's region table (genesys-api.md §6).
 REGIONS: dict[str, str] = {
@@ -64,6 +65,9 @@ class ConnectionSettings:
     def __post_init__(self) -> None:
         _refuse_plain_http(self.api_url)
         _refuse_plain_http(self.login_url)
+        # Any later echo of these exact values (an error body, a log line) is masked.
+        register_client_credentials(self.client_id, self.client_secret)
+        register_secret(self.access_token)
 
     @property
     def uses_access_token(self) -> bool:

@@ -14,7 +14,13 @@ import click
 
 from reconciler.diff import MISSING, FieldChange
 from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
-from reconciler.validate.lint import literal_credential
+from reconciler.secrets import (
+    SENSITIVE,
+    credential_header,
+    literal_credential,
+    redact_text,
+    redact_value,
+)
 
 if TYPE_CHECKING:
     from reconciler.organization import OrgInfo
@@ -31,11 +37,21 @@ PLAN_SIDES = ("live", "desired")  # what a plan's before and after are
 
 def redact(path: tuple[str | int, ...], value: Any) -> Any:
     """``value`` (found at ``path`` of a canonical action) with literal credentials in
-    request headers hidden; templated header values stay visible."""
+    request headers hidden (templated header values stay visible), and every other string
+    passed through ``secrets.redact_text`` (a password in a URL, ``"client_secret": "..."``
+    in a template, a known secret value)."""
     if isinstance(value, dict):
         return {k: redact((*path, k), v) for k, v in value.items()}
-    if len(path) == 3 and path[:2] == ("request", "headers") and isinstance(value, str):
-        return "(sensitive value)" if literal_credential(str(path[2]), value) else value
+    if isinstance(value, list):
+        return [redact((*path, i), v) for i, v in enumerate(value)]
+    if len(path) == 3 and path[:2] == ("request", "headers"):
+        if isinstance(value, str) and literal_credential(str(path[2]), value):
+            return SENSITIVE
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and credential_header(str(path[2])):
+            return SENSITIVE
+    if isinstance(value, str):
+        return redact_text(value)
     return value
 
 
@@ -131,9 +147,10 @@ def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_S
     """One changed field for the terminal, redacted; templates as a colored line diff."""
     before = redact(change.path, change.before)
     after = redact(change.path, change.after)
-    if is_multiline(change) and before == change.before and after == change.after:
+    shown = FieldChange(change.path, before, after)
+    if is_multiline(shown):
         out = [f"      {change.dotted}:"]
-        for line in line_diff(change, labels):
+        for line in line_diff(shown, labels):
             fg = "green" if line.startswith("+") else "red" if line.startswith("-") else None
             out.append("        " + paint(line, fg))
         return out
@@ -213,8 +230,9 @@ def _md_details(change: Change) -> str:
 def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
     """One changed field as lines of a ```diff block, redacted; templates as a line diff."""
     before, after = redact(change.path, change.before), redact(change.path, change.after)
-    if is_multiline(change) and before == change.before and after == change.after:
-        return [f"# {change.dotted}", *line_diff(change, labels)]
+    shown = FieldChange(change.path, before, after)
+    if is_multiline(shown):
+        return [f"# {change.dotted}", *line_diff(shown, labels)]
     return [f"- {change.dotted}: {show(before)}", f"+ {change.dotted}: {show(after)}"]
 
 
@@ -238,7 +256,8 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
     ``organization`` member names it (``name`` and ``id`` null when the org did not say);
     a saved plan's ``org`` member is something else: the hash that ties it to the org."""
     extra = {} if org is None else {"organization": org.to_dict()}
-    return extra | {
+    # The changes' values are redacted by path (below); the rest (notes, names) as text.
+    body = extra | {
         "format_version": PLAN_FORMAT_VERSION,
         "desired_hash": plan.desired_hash,
         "summary": plan.summary(),
@@ -247,8 +266,9 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
         "safety": {"ok": not plan.unsafe, "violations": list(plan.unsafe)},
         "unchanged": list(plan.unchanged),
         "notes": list(plan.notes),
-        "changes": [_change_dict(c) for c in plan.changes],
     }
+    redacted: dict[str, Any] = redact_value(body)
+    return redacted | {"changes": [_change_dict(c) for c in plan.changes]}
 
 
 def _change_dict(change: Change) -> dict[str, Any]:

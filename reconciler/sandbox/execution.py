@@ -92,6 +92,12 @@ def run_test(defn: Mapping[str, Any], inputs: Any) -> dict[str, Any]:
             {
                 "requestType": request["requestType"],
                 "url": url,
+                # Step results can echo the request, credential headers included: shown
+                # here so that clients are tested against such an echo.
+                "headers": {
+                    k: render_template(str(v), values)
+                    for k, v in (request.get("headers") or {}).items()
+                },
                 "note": "sandbox: no outbound request is made",
             },
         ),

@@ -75,6 +75,9 @@ class Fault:
     delay_ms: int = 0
     drop_after_write: bool = False
     retry_after: int | None = None
+    # The error's message quotes the request line and headers (Authorization included), as
+    # a careless server does: for testing that clients never print what a server echoes.
+    echo_request: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         """True when this rule applies to a request."""
@@ -117,6 +120,8 @@ def parse_fault(body: Any) -> Fault:
         raise bad_request("retry_after must be an integer number of seconds", field="retry_after")
     if not isinstance(fault.drop_after_write, bool):
         raise bad_request("drop_after_write must be a boolean", field="drop_after_write")
+    if not isinstance(fault.echo_request, bool):
+        raise bad_request("echo_request must be a boolean", field="echo_request")
     if fault.status is None and not fault.delay_ms and not fault.drop_after_write:
         raise bad_request("a fault needs a status, a delay_ms or drop_after_write")
     return fault
@@ -164,11 +169,23 @@ class Stats:
         self._counts: Counter[str] = Counter()
         self._log: deque[dict[str, Any]] = deque(maxlen=self.LOG_SIZE)
 
-    def count(self, key: str, *, path: str = "", at: float = 0.0) -> None:
-        """Count one request; ``at`` is the sandbox clock when it arrived."""
+    def count(self, key: str, *, path: str = "", at: float = 0.0) -> dict[str, Any]:
+        """Count one request; ``at`` is the sandbox clock when it arrived. Returns its log
+        entry, which ``answered`` completes."""
+        entry: dict[str, Any] = {"at": at, "request": key, "path": path}
         with self._lock:
             self._counts[key] += 1
-            self._log.append({"at": at, "request": key, "path": path})
+            self._log.append(entry)
+        return entry
+
+    def answered(
+        self, entry: dict[str, Any], status: int | None, *, injected: bool, dropped: bool
+    ) -> None:
+        """Complete a log entry: the status the org answered (or an injected fault's), and
+        whether the answer was dropped after the write was done. A request the org did
+        is one answered 2xx, dropped or not."""
+        with self._lock:
+            entry.update(status=status, injected=injected, dropped=dropped)
 
     def log(self) -> list[dict[str, Any]]:
         """The most recent requests in arrival order (at most ``LOG_SIZE``)."""

@@ -42,7 +42,9 @@ class SandboxMiddleware:
             return
         runtime = self.runtime
         method, path = scope["method"], scope["path"]
-        runtime.stats.count(f"{method} {self._template(scope)}", path=path, at=runtime.clock())
+        entry = runtime.stats.count(
+            f"{method} {self._template(scope)}", path=path, at=runtime.clock()
+        )
         if runtime.config.latency_ms:
             await asyncio.sleep(runtime.config.latency_ms / 1000)
         try:
@@ -50,33 +52,44 @@ class SandboxMiddleware:
         except ApiProblem as problem:
             headers.update(runtime.limiter.hit("anonymous", enforce=False).headers())
             await _send_problem(problem, scope, receive, _with_headers(send, headers))
+            runtime.stats.answered(entry, problem.status, injected=False, dropped=False)
             return
         rate = runtime.limiter.hit(key, enforce=key.startswith("token:"))
         headers.update(rate.headers())
         send = _with_headers(send, headers)
         if rate.limited:
             await _send_problem(_too_many(rate.reset), scope, receive, send)
+            runtime.stats.answered(entry, 429, injected=False, dropped=False)
             return
         fault = runtime.faults.take(method, path)
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.status is not None:
-            await _send_problem(_injected(fault.status, fault.retry_after), scope, receive, send)
+            injected = _injected(fault.status, fault.retry_after)
+            if fault.echo_request:
+                injected.message += " " + _echo(scope)
+            await _send_problem(injected, scope, receive, send)
+            runtime.stats.answered(entry, fault.status, injected=True, dropped=False)
             return
         if fault is not None and fault.drop_after_write:
-            await self._serve(scope, receive, _discard)
+            status = await self._serve(scope, receive, _discard)
+            runtime.stats.answered(entry, status, injected=False, dropped=True)
             log.info("fault: dropping the connection after %s %s", method, path)
             if runtime.dropper is None or not await runtime.dropper(scope):
                 raise ConnectionDropped(f"sandbox fault dropped the response to {method} {path}")
             return
-        await self._serve(scope, receive, send)
+        status = await self._serve(scope, receive, send)
+        runtime.stats.answered(entry, status, injected=False, dropped=False)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> int | None:
+        """Serve the request; the status the app answered with."""
         started = False
+        status: int | None = None
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started, status = True, int(message["status"])
             await send(message)
 
         try:
@@ -88,6 +101,8 @@ class SandboxMiddleware:
                 raise
             problem = ApiProblem(500, "internal.server.error", "The sandbox hit an internal error.")
             await _send_problem(problem, scope, receive, send)
+            return 500
+        return status
 
     def _identify(self, scope: Scope) -> str:
         """The rate-limit key: the bearer token for API calls (401 when missing or bad)."""
@@ -141,6 +156,14 @@ def _too_many(retry_after: int) -> ApiProblem:
         message_params={"retryAfter": retry_after},
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def _echo(scope: Scope) -> str:
+    """The request as a careless server quotes it: its line and its headers, by name."""
+    query = scope.get("query_string") or b""
+    target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
+    headers = sorted((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+    return f"Request: {scope['method']} {target}; " + "; ".join(f"{k}: {v}" for k, v in headers)
 
 
 def _injected(status: int, retry_after: int | None) -> ApiProblem:

@@ -99,6 +99,11 @@ class SandboxControl:
         faults: list[dict[str, Any]] = self._call("POST", "/sandbox/faults", body).json()["faults"]
         return faults
 
+    def faults(self) -> list[dict[str, Any]]:
+        """``GET /sandbox/faults``: the rules with requests left."""
+        rules: list[dict[str, Any]] = self._call("GET", "/sandbox/faults").json()["faults"]
+        return rules
+
     def clear_faults(self) -> None:
         """``DELETE /sandbox/faults``."""
         self._call("DELETE", "/sandbox/faults")
@@ -277,6 +282,13 @@ class SandboxProcess(SandboxControl):
                 pass
         except OSError:
             return
+
+    def kill(self) -> None:
+        """End the process at once with SIGKILL, as a crash would: nothing is flushed; what
+        ``--state`` holds is what was written before."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
 
     @property
     def returncode(self) -> int | None:

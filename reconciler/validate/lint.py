@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -10,8 +9,7 @@ from reconciler.config.loader import ActionDocument
 from reconciler.config.model import PLATFORM_DEFAULT_TIMEOUT, ProjectSpec
 from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem, error, warning
-from reconciler.validate.templates import TOOLS
-from reconciler.validate.velocity import scan
+from reconciler.secrets import literal_credential, words
 
 _SENSITIVE_WORDS = frozenset(
     {
@@ -42,43 +40,6 @@ _SENSITIVE_JOINED = (
     "birthdate",
     "dateofbirth",
 )
-# A header is a credential header when its name holds one of these words (``Cookie``,
-# ``X-Client-Secret``, ``Private-Token``, ``Proxy-Authorization``), or "key" together with
-# one of _KEY_QUALIFIERS (``X-API-Key``, ``api_key``, ``X-Auth-Key``, but not
-# ``Idempotency-Key``).
-_CREDENTIAL_WORDS = frozenset(
-    {
-        "authorization",
-        "auth",
-        "cookie",
-        "secret",
-        "token",
-        "password",
-        "passwd",
-        "pwd",
-        "credential",
-        "credentials",
-        "session",
-        "signature",
-        "apikey",
-    }
-)
-_KEY_QUALIFIERS = frozenset(
-    {"api", "access", "secret", "private", "auth", "subscription", "client"}
-)
-# A template call on a literal string (``$encoding.base64("admin:Hunter2")``) templates nothing.
-_LITERAL_ARGUMENT = re.compile(r"""\(\s*(["'])([^"'$]{6,})\1""")
-_SCHEME_TOKEN = re.compile(r"^\s*(basic|bearer|token|apikey)\s+\S{6,}", re.IGNORECASE)
-# Variables a request template can use: the inputs, the tools (``$credentials``, ``$esc``,
-# ``$encoding``, ...) and, for actions of a custom-auth integration, ``$authResponse``.
-_TEMPLATE_ROOTS = TOOLS | {"input", "authResponse"}
-
-
-def words(name: str) -> list[str]:
-    """Split an identifier into lowercase words: ``customerSSN_last4`` -> customer, ssn, last4."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+|\s+", spaced) if w]
 
 
 def looks_sensitive(name: str) -> bool:
@@ -136,43 +97,6 @@ def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
                 )
             )
     return problems
-
-
-def literal_credential(header: str, value: str) -> bool:
-    """Whether a header value looks like a secret written in clear (not templated).
-
-    A ``$`` alone does not make a value templated: secrets hold ``$`` too. The value is
-    templated only when it holds a real Velocity reference, as the template scanner finds
-    them: a braced one (``${credentials.token}``, ``$!{input.key}``, ``${anything}``), or an
-    unbraced one to a member of a variable Genesys gives templates (``$credentials.token``,
-    ``$!input.key``, ``$encoding.base64(...)``, ``$authResponse.access_token``). In
-    ``Bearer abc$def123`` the ``$def123`` names no such variable, so it is text and the value
-    is a literal credential. A template call on a literal string, as in
-    ``Basic $encoding.base64("admin:Hunter2Secret")``, hides nothing: still a literal.
-    """
-    if not value.strip():
-        return False
-    if _templated(value) and not _LITERAL_ARGUMENT.search(value):
-        return False
-    return credential_header(header) or bool(_SCHEME_TOKEN.match(value))
-
-
-def credential_header(name: str) -> bool:
-    """Whether a header's name says it carries a credential (see _CREDENTIAL_WORDS)."""
-    parts = set(words(name))
-    if parts & _CREDENTIAL_WORDS:
-        return True
-    return "key" in parts and bool(parts & _KEY_QUALIFIERS)
-
-
-def _templated(value: str) -> bool:
-    if "$" not in value:
-        return False
-    for ref in scan(value).references:
-        head = ref.text.removeprefix("$").removeprefix("!")  # "credentials.token"
-        if ref.braced or (ref.root in _TEMPLATE_ROOTS and head.startswith(f"{ref.root}.")):
-            return True
-    return False
 
 
 def _policy(doc: Located, data: dict[str, Any], project: ProjectSpec) -> list[Problem]:

@@ -14,6 +14,9 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from reconciler.config.tree import JsonPath, Located
 from reconciler.diagnostics import Problem, error
+from reconciler.secrets import credential_header, literal_credential
+
+NOT_SHOWN = "(value not shown)"
 
 
 @cache
@@ -78,11 +81,17 @@ def _explain(err: SchemaError, doc: Located) -> list[Problem]:
                 "give either 'integration' or 'integrationId', not both",
             )
         ]
+    hidden = _hides_value(path, err.instance)
     if validator == "enum":
         options: Any = err.validator_value
         allowed = ", ".join(str(v) for v in options)
+        if hidden:
+            return [error(doc.value_at(path), f"{prefix}must be one of {allowed} {NOT_SHOWN}")]
         return [error(doc.value_at(path), f"{prefix}{err.instance!r} is not one of {allowed}")]
     if validator == "type":
+        if hidden:
+            kind = _a_type(err.validator_value)
+            return [error(doc.value_at(path), f"{prefix}must be {kind} {NOT_SHOWN}")]
         return [
             error(
                 doc.value_at(path),
@@ -98,7 +107,26 @@ def _explain(err: SchemaError, doc: Located) -> list[Problem]:
                 f"{prefix}must be {bound} {err.validator_value} characters long (got {n})",
             )
         ]
+    if hidden:  # jsonschema's own messages quote the value
+        return [error(doc.value_at(path), f"{prefix}breaks the rule {validator!r} {NOT_SHOWN}")]
     return [error(doc.value_at(path), f"{prefix}{err.message}")]
+
+
+def _hides_value(path: JsonPath, value: Any) -> bool:
+    """Whether a message about ``value`` at ``path`` must not quote it: a key on the path
+    names a credential (``request.headers.X-API-Key``, ``...password``), or the value looks
+    like one (``Bearer ...``). An unquoted number in YAML is still a secret."""
+    if any(isinstance(part, str) and credential_header(part) for part in path):
+        return True
+    return isinstance(value, str) and literal_credential("", value)
+
+
+def _a_type(value: Any) -> str:
+    """``'string'`` -> ``a string``; ``['string', 'null']`` -> ``a string or null``."""
+    names = value if isinstance(value, list) else [value]
+    articles = {"string": "a string", "integer": "an integer", "number": "a number"}
+    shown = [articles.get(str(n), f"of type {n!r}" if n != "null" else "null") for n in names]
+    return " or ".join(shown)
 
 
 def _unknown_keys(err: SchemaError, doc: Located, path: JsonPath) -> list[Problem]:

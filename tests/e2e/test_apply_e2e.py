@@ -257,24 +257,49 @@ def test_a_conflict_on_a_write_is_re_fetched_and_retried(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("sandbox", STALE_VERSION_ANSWERS, indirect=True)
-def test_a_lost_patch_response_is_safe(cli: Cli) -> None:
-    """The PATCH is carried out but its response is lost: the retry meets a stale-version
-    answer (409, or 400 "does not match the current version"), and the re-fetch shows the
-    change is already there."""
+def test_a_lost_patch_response_is_read_back_and_recorded_as_applied(cli: Cli) -> None:
+    """The PATCH is carried out but its response is lost: apply reads the action back,
+    finds its own write (the version moved by one, the content is the desired one), and the
+    audit log says "applied" once: what the org did, never a conflict that did not happen."""
     ids = seed_actions(cli, cli.cwd / "actions")
     edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
     cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", drop_after_write=True)
+    before = cli.sandbox.stats()
     result = cli.run("apply", "actions", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"already up to date {ids[QUEUE]} v2 -> v2" in result.stdout
+    assert f"updated {ids[QUEUE]} v1 -> v2 (timeoutSeconds); the response was lost" in (
+        result.stdout
+    )
     assert live_of(cli, ids[QUEUE])["version"] == 2  # written once
+    assert writes(before, cli.sandbox.stats()) == {
+        "PATCH /api/v2/integrations/actions/{actionId}": 1
+    }
+    assert [(r["operation"], r["outcome"], r["version_after"]) for r in audit(cli)] == [
+        ("patch", "applied", 2)
+    ]
+
+
+def test_a_patch_answered_503_is_read_back_and_sent_again(cli: Cli) -> None:
+    """A 5xx may or may not mean the write was done: apply reads back, finds it was not,
+    records "not applied", and sends it again with the same version."""
+    ids = seed_actions(cli, cli.cwd / "actions")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
+    cli.sandbox.inject_fault(path=r"/actions/[^/]+$", method="PATCH", status=503)
+    result = cli.run("apply", "actions", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert live_of(cli, ids[QUEUE])["version"] == 2
+    assert [(r["operation"], r["outcome"]) for r in audit(cli)] == [
+        ("patch", "not applied"),
+        ("patch", "ok"),
+    ]
 
 
 def test_a_lost_create_response_is_looked_up_by_name_not_sent_twice(cli: Cli) -> None:
     cli.sandbox.inject_fault(path=r"/actions$", method="POST", drop_after_write=True)
     result = cli.run("apply", "actions", "--auto-approve", "--target", QUEUE)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "(the response was lost; found)" in result.stdout
+    assert "(the response was lost; read back)" in result.stdout
+    assert [(r["operation"], r["outcome"]) for r in audit(cli)] == [("create", "applied")]
     with cli.api() as client:
         named = [a for a in ActionsApi(client).iter_actions() if a["name"] == QUEUE]
     assert len(named) == 1
@@ -477,7 +502,11 @@ def test_a_secure_change_is_a_replace_and_a_lost_create_response_finds_the_new_a
     cli.sandbox.inject_fault(path=r"/actions$", method="POST", drop_after_write=True)
     result = cli.run("apply", "actions", "--auto-approve", "--allow-replace")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "(the response was lost; found)" in result.stdout
+    assert "(the response was lost; read back)" in result.stdout
+    assert [(r["operation"], r["outcome"]) for r in audit(cli)] == [
+        ("create", "applied"),
+        ("delete", "ok"),
+    ]
     (live,) = named(cli, QUEUE)  # the old one deleted, the new one created once
     assert live["id"] != ids[QUEUE] and live["secure"] is True
     assert cli.run("plan", "actions", "--detailed-exitcode").returncode == 0

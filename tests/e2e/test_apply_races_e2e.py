@@ -166,7 +166,7 @@ def test_endless_conflicts_give_up(org: tuple[Cli, dict[str, str]]) -> None:
     outcome, audit = run(
         cli, saved_plan=False, before_write=lambda a: edit_in_org(a, ids[QUEUE]), times=10
     )
-    assert not outcome.ok and outcome.message == "gave up after 4 version conflicts"
+    assert not outcome.ok and outcome.message == "gave up after 4 attempts"
     assert [r["outcome"] for r in audit] == ["conflict"] * 4
     assert {r["status"] for r in audit} == {cli.sandbox.config.stale_version_status}
     assert fetch(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 10
@@ -179,7 +179,10 @@ def test_someone_elses_draft_is_never_overwritten(org: tuple[Cli, dict[str, str]
         ActionsApi(client).create_draft(ids[QUEUE])  # an admin started editing in the UI
     outcome, audit = run(cli, saved_plan=False)
     assert not outcome.ok
-    assert "has an unpublished draft (someone may be editing it in the UI)" in outcome.message
+    assert (
+        "has an unpublished draft that dactl did not make: someone may be editing it in the UI"
+        in outcome.message
+    )
     assert audit == []
     draft = fetch_draft(cli, ids[QUEUE])
     assert draft is not None
@@ -276,3 +279,49 @@ def test_a_publish_that_does_not_take_is_reported(org: tuple[Cli, dict[str, str]
     assert not outcome.ok
     assert f"published {ids[QUEUE]} v1, but the org kept its own" in outcome.message
     assert "contract.output.properties.waiting.type" in outcome.message
+
+
+@pytest.mark.parametrize("saved_plan", [False, True], ids=["no-saved-plan", "saved-plan"])
+def test_an_edit_between_the_last_check_and_the_publish_is_reported(
+    org: tuple[Cli, dict[str, str]], saved_plan: bool
+) -> None:
+    """Publishing is not version-guarded: a colleague's edit that lands after the last
+    check and before the publish is overwritten. The published version then moved by more
+    than the publish, and apply says so; with a saved plan that fails the change."""
+    cli, ids = org
+    edit_file(cli, "waiting: {type: integer}", "waiting: {type: number}")
+    outcome, audit = run(
+        cli,
+        saved_plan=saved_plan,
+        before_write=lambda a: colleague_sets_timeout(a, ids[QUEUE], 20),
+        wrap="publish_draft",
+    )
+    warning = "an edit made in the org while publishing (v2) was overwritten by the publish"
+    assert warning in outcome.message
+    assert outcome.ok is not saved_plan
+    assert (outcome.version_before, outcome.version_after) == (1, 3)
+    assert [r["operation"] for r in audit] == ["draft.create", "draft.patch", "draft.publish"]
+    assert fetch(cli, ids[QUEUE])["config"]["timeoutSeconds"] == 10  # what the publish wrote
+
+
+def test_an_edit_made_since_the_plan_to_an_action_being_deleted_is_named(
+    org: tuple[Cli, dict[str, str]],
+) -> None:
+    """A DELETE carries no version: apply reads the version first, and names an edit made
+    since the plan rather than deleting it unseen."""
+    cli, ids = org
+    (cli.cwd / "actions" / QUEUE_FILE).unlink()
+    project = cli.cwd / "actions" / "dactl.yaml"
+    project.write_text(project.read_text().replace("prune: false", "prune: true"))
+    outcome, audit = run(
+        cli,
+        saved_plan=False,
+        before_write=lambda a: colleague_sets_timeout(a, ids[QUEUE], 20),
+        wrap="get_action",
+    )
+    assert outcome.ok, outcome.message
+    assert outcome.message == (
+        f"deleted {ids[QUEUE]} (edited in the org since the plan, v1 -> v2: "
+        "timeoutSeconds; deleted with it)"
+    )
+    assert [r["operation"] for r in audit] == ["delete"]

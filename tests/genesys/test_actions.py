@@ -28,7 +28,7 @@ def listing(total: int, page_size: int, page: int, *, page_count: bool = True) -
     start = (page - 1) * page_size
     ids = range(start, min(total, start + page_size))
     body: dict[str, Any] = {
-        "entities": [{"id": f"custom_-_{i:04d}", "name": f"A {i}"} for i in ids],
+        "entities": [{"id": f"custom_-_{i:04d}", "name": f"A {i}", "version": 1} for i in ids],
         "pageSize": page_size,
         "pageNumber": page,
         "total": total,
@@ -168,7 +168,7 @@ def test_get_draft_404_is_none(api: ActionsApi, server: FakeServer) -> None:
 
 
 def test_write_calls_use_the_documented_endpoints(api: ActionsApi, server: FakeServer) -> None:
-    server.api = lambda request: json_response(200, {"id": ACTION_ID, "version": 1})
+    server.api = lambda request: json_response(200, {"id": ACTION_ID, "name": "n", "version": 1})
     api.create_action({"name": "n"})
     api.create_draft_only({"name": "n"})
     api.create_draft(ACTION_ID)
@@ -201,14 +201,18 @@ def test_write_calls_use_the_documented_endpoints(api: ActionsApi, server: FakeS
     assert json.loads(server.calls[7][1].content) == {"queueId": "q"}
 
 
-def test_patch_needs_a_version_and_is_retried_because_the_version_guards_it(
+def test_patch_needs_a_version_and_is_left_to_apply_after_a_5xx(
     api: ActionsApi, server: FakeServer
 ) -> None:
+    """A 5xx may mean the PATCH was done: the client does not send it again by itself, so
+    apply can read back and record what the org did (then resend with the same version)."""
     with pytest.raises(ValueError, match="version"):
         api.patch_action(ACTION_ID, {"name": "n"})
     server.api = [json_response(503), json_response(200, {"version": 4})]
-    assert api.patch_action(ACTION_ID, {"name": "n", "version": 3}) == {"version": 4}
-    assert len(server.calls) == 2
+    with pytest.raises(ApiError) as failed:
+        api.patch_action(ACTION_ID, {"name": "n", "version": 3})
+    assert failed.value.status == 503
+    assert len(server.calls) == 1
 
 
 def test_create_is_not_retried_on_5xx(api: ActionsApi, server: FakeServer) -> None:

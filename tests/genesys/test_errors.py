@@ -86,10 +86,10 @@ def test_auth_failures_are_auth_errors(
 
 
 def test_non_json_error_body(client: GenesysClient, server: FakeServer) -> None:
-    error = fail(client, server, httpx.Response(502, text="<html>\nBad gateway\n</html>"))
+    error = fail(client, server, httpx.Response(502, text="Bad\ngateway\n"))
     assert error.status == 502
     assert error.code is None
-    assert "<html> Bad gateway </html>" in error.message
+    assert error.message.endswith(": Bad gateway")
 
 
 def test_empty_error_body_uses_the_reason_phrase(client: GenesysClient, server: FakeServer) -> None:

@@ -95,6 +95,20 @@ def test_injected_429_has_retry_after(api: Api) -> None:
     assert api.get(ACTIONS).status_code == 200
 
 
+def test_an_echo_fault_quotes_the_request_headers_in_its_error(api: Api) -> None:
+    api.http.post("/sandbox/faults", json={"path": "actions$", "status": 400, "echo_request": True})
+    response = api.get(ACTIONS + "?x=1", headers={"Cookie": "session=echo-me-123"})
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message.startswith(f"Injected sandbox fault (HTTP 400). Request: GET {ACTIONS}?x=1; ")
+    assert f"authorization: Bearer {api.token}" in message
+    assert "cookie: session=echo-me-123" in message
+    assert api.get(ACTIONS).status_code == 200  # used up
+    assert (
+        api.http.post("/sandbox/faults", json={"status": 400, "echo_request": 1}).status_code == 400
+    )
+
+
 def test_fault_method_must_match(api: Api) -> None:
     api.http.post("/sandbox/faults", json={"method": "DELETE", "path": ".*", "status": 500})
     assert api.get(ACTIONS).status_code == 200

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from reconciler.secrets import literal_credential, words
 from reconciler.validate import validate_tree
-from reconciler.validate.lint import literal_credential, looks_sensitive, words
+from reconciler.validate.lint import looks_sensitive
 from tests.conftest import REPO_ROOT
 
 ACTION = """\
