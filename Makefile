@@ -29,8 +29,9 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check reconciler tests scripts
 	$(BIN)/mypy
 
+# The e2e tests mostly wait on subprocesses and sockets: four workers on two cores.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4 --dist loadfile
 
 bench: $(STAMP_DEV)
 	$(BIN)/python scripts/bench.py
