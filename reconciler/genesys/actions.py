@@ -260,12 +260,16 @@ class ActionsApi:
         """Run the published action (or its draft) in test mode: ``TestExecutionResult``,
         with every string made printable (step messages and results are server text)."""
         path = _action(action_id) + ("/draft/test" if draft else "/test")
-        result: dict[str, Any] = self.client.post_json(path, json=dict(inputs), shape=shapes.shown)
+        result: dict[str, Any] = self.client.post_json(
+            path, json=dict(inputs), shape=shapes.shown, runs_action=True
+        )
         return result
 
     def execute_action(self, action_id: str, inputs: Mapping[str, Any]) -> Any:
         """Execute the action; the result follows its success schema."""
-        return self.client.post_json(_action(action_id) + "/execute", json=dict(inputs))
+        return self.client.post_json(
+            _action(action_id) + "/execute", json=dict(inputs), runs_action=True
+        )
 
     # -- integrations ------------------------------------------------------------
 

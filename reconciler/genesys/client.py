@@ -43,6 +43,8 @@ logger = logging.getLogger("reconciler.genesys")
 T = TypeVar("T")
 R = TypeVar("R")
 
+# /test and /execute answer once the action has run: up to its timeout (at most 60 s).
+RUNS_ACTION_EXTRA = 60.0
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # These fail before a single byte reaches the server, so any method may be resent.
 _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -207,8 +209,13 @@ class GenesysClient:
         json: Any = None,
         idempotent: bool | None = None,
         accept: str | None = None,
+        runs_action: bool = False,
     ) -> httpx.Response:
-        """Send one API call with retries; return the 2xx response or raise ApiError."""
+        """Send one API call with retries; return the 2xx response or raise ApiError.
+
+        ``runs_action``: the call runs a data action and answers when it has (``/test``,
+        ``/execute``), which may take the action's own timeout (up to 60 s, genesys-api.md
+        §4): its read timeout and deadline leave room for that."""
         method = method.upper()
         safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         gone = self._gone
@@ -229,7 +236,7 @@ class GenesysClient:
         def attempt() -> httpx.Response:
             nonlocal timeouts
             try:
-                return self._attempt(method, path, params, json, accept, safe)
+                return self._attempt(method, path, params, json, accept, safe, runs_action)
             except _Retry as exc:
                 if exc.timed_out:
                     timeouts += 1
@@ -264,11 +271,14 @@ class GenesysClient:
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
         shape: Shape | None = None,
+        runs_action: bool = False,
     ) -> Any:
         """POST and decode JSON; not retried on 5xx unless ``idempotent=True``. A 2xx
         answer that is not JSON or fails ``shape`` is a ``ResponseShapeError``: the
         write was accepted."""
-        response = self.request("POST", path, params=params, json=json, idempotent=idempotent)
+        response = self.request(
+            "POST", path, params=params, json=json, idempotent=idempotent, runs_action=runs_action
+        )
         return _decode(response, shape)
 
     def patch_json(
@@ -370,24 +380,38 @@ class GenesysClient:
         body: Any,
         accept: str | None,
         safe: bool,
+        runs_action: bool = False,
     ) -> httpx.Response:
         what = f"{method} {path}"
+        extra = RUNS_ACTION_EXTRA if runs_action else 0.0
+        timeout = self._http.timeout
         request = self._http.build_request(
             method,
             path,
             params=_clean_params(params),
             json=body,
             headers={"Accept": accept} if accept else None,
+            timeout=httpx.Timeout(
+                connect=timeout.connect,
+                read=(timeout.read or 0) + extra,
+                write=timeout.write,
+                pool=timeout.pool,
+            )
+            if extra
+            else httpx.USE_CLIENT_DEFAULT,
         )
-        response = self._send(request, what, safe)
+        response = self._send(request, what, safe, extra)
         if response.is_success:
             return response
         raise self._failure(request, response, what, safe)
 
-    def _send(self, request: httpx.Request, what: str, safe: bool) -> httpx.Response:
-        """One paced send, under the request deadline (token request and body included);
-        transport failures become ApiError (wrapped in _Retry if safe)."""
-        seconds = self.limits.request_deadline
+    def _send(
+        self, request: httpx.Request, what: str, safe: bool, extra: float = 0.0
+    ) -> httpx.Response:
+        """One paced send, under the request deadline (token request and body included;
+        ``extra`` seconds more for a call that runs an action); transport failures become
+        ApiError (wrapped in _Retry if safe)."""
+        seconds = self.limits.request_deadline + extra
         try:
             self._pacer.acquire()
             with self._slots, deadline(seconds):

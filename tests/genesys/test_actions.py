@@ -295,3 +295,22 @@ def test_map_reraises_the_first_error(make_client: MakeClient, server: FakeServe
         client.map(work, range(12))
     assert client.map(work, []) == []
     assert client.map(lambda i: i * 2, [1]) == [2]
+
+
+def test_running_an_action_waits_for_the_action_s_own_timeout(
+    api: ActionsApi, server: FakeServer
+) -> None:
+    """/test answers once the action has run, which may take its timeout (up to 60 s):
+    that call reads longer than the others, which keep the client's read timeout."""
+    reads: dict[str, float] = {}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        reads[request.url.path.rsplit("/", 1)[-1]] = request.extensions["timeout"]["read"]
+        if request.url.path.endswith("/test"):
+            return json_response(200, {"success": True, "operations": []})
+        return json_response(200, {"entities": [], "pageSize": 100, "pageNumber": 1})
+
+    server.api = handle
+    api.test_action(ACTION_ID, {"q": "x"})
+    list(api.iter_actions())
+    assert reads == {"test": 90.0, "actions": 30.0}
