@@ -23,6 +23,7 @@ orchestrator's decision; this module only carries them out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.apply_base import (
@@ -42,16 +43,32 @@ from reconciler.apply_base import (
 from reconciler.apply_draft import DraftSteps
 from reconciler.apply_function import FunctionWriter
 from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, OK, UNKNOWN, AuditLog
-from reconciler.diff import FUNCTION_KEY, Canonical, canonical_live, content_hash, diff
+from reconciler.canonical import Canonical, content_hash
+from reconciler.diff import diff
 from reconciler.drafts import DraftRegistry
 from reconciler.errors import ApiError, ConflictError, DactlError
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import patch_body, post_body
-from reconciler.plan import Change, Integrations
+from reconciler.genesys.wire import FUNCTION_KEY, canonical_live, patch_body, post_body
+from reconciler.plan import Change, Integrations, Plan
 
 MAX_CONFLICT_RETRIES = 3
 
-__all__ = ["Applier", "AuditLog", "Outcome"]
+__all__ = ["Applier", "ApplyResult", "AuditLog", "Outcome"]
+
+
+@dataclass
+class ApplyResult:
+    """What apply did: the plan it carried out, one outcome per change, and notes on
+    saved-plan changes that needed no write."""
+
+    plan: Plan
+    outcomes: list[Outcome]
+    notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
 
 
 class Applier(DraftSteps):

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.diff import Canonical, diff
+from reconciler.canonical import Canonical
+from reconciler.diff import diff
 from reconciler.errors import ApiError
 from reconciler.plan import Change, ChangeKind
 

@@ -32,11 +32,12 @@ from reconciler.apply_base import (
     _version,
 )
 from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, REFUSED, UNKNOWN, AuditLog
-from reconciler.diff import FUNCTION_KEY, Canonical, content_hash, diff
+from reconciler.canonical import Canonical, content_hash
+from reconciler.diff import diff
 from reconciler.drafts import DraftRecord, DraftRegistry, draft_key, now
 from reconciler.errors import ApiError, ConflictError, DactlError
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import draft_patch_body
+from reconciler.genesys.wire import FUNCTION_KEY, draft_patch_body
 from reconciler.plan import Change, Integrations
 
 MAX_DRAFT_ATTEMPTS = 2

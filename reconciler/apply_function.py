@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.diff import Canonical
-from reconciler.errors import DactlError
+from reconciler.canonical import Canonical
+from reconciler.errors import FunctionStepError
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import function_body
+from reconciler.genesys.wire import function_body
 from reconciler.packages import Package
 
 # SDK FunctionZipConfig.status values: Pending, Transferring, Available, Unknown, Invalid,
@@ -27,10 +27,6 @@ DEFAULT_PROCESSING_TIMEOUT = 120.0
 SETTINGS = ("handler", "runtime", "timeoutSeconds", "description")
 
 Audit = Callable[..., None]
-
-
-class FunctionStepError(DactlError):
-    """A step of writing a Function action's code or settings failed; names the action."""
 
 
 class FunctionWriter:

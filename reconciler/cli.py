@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -12,9 +14,11 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
-from reconciler.errors import DactlError, ValidationError
+from reconciler.errors import DactlError, ProblemsError
+from reconciler.exitcodes import ExitCode
+from reconciler.render import formats, render
 from reconciler.sandbox.command import sandbox
-from reconciler.secrets import redacting_output
+from reconciler.secrets import RedactingFilter, redacting_output
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_AUDIT_LOG = Path(".dactl") / "audit.jsonl"
@@ -27,25 +31,74 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ValidationError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(
-                f"Error: the desired state is invalid ({exc}); run `dactl validate`.", err=True
-            )
-            sys.exit(1)
+        except ProblemsError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            click.echo(exc.closing, err=True)
+            sys.exit(ExitCode.ERROR)
         except DactlError as exc:
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            sys.exit(ExitCode.ERROR)
         except KeyboardInterrupt:
             click.echo(
                 "\nInterrupted. Writes already sent are in the audit log; run plan to see "
                 "where the org stands.",
                 err=True,
             )
-            sys.exit(130)
+            sys.exit(ExitCode.INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
+
+
+_log_handler: logging.Handler | None = None
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    """``-v``: retries, rate-limit waits and transport failures; ``-vv``: every request
+    too (method, URL and status only: never headers or bodies). On stderr, redacted."""
+    global _log_handler
+    if not value:
+        return
+    logger = logging.getLogger("reconciler")
+    if _log_handler is not None:
+        logger.removeHandler(_log_handler)
+    _log_handler = logging.StreamHandler(sys.stderr)
+    _log_handler.addFilter(RedactingFilter())
+    _log_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(_log_handler)
+    logger.setLevel(logging.DEBUG if value > 1 else logging.INFO)
+
+
+def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        os.environ["NO_COLOR"] = "1"  # this process only: what no-color.org asks for
+
+
+_OUTPUT_OPTIONS = (
+    click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="Show retries, rate-limit waits and network failures on stderr (-vv: every "
+        "request too). Never secrets.",
+    ),
+    click.option(
+        "--no-color",
+        is_flag=True,
+        expose_value=False,
+        callback=_no_color,
+        help="No colors (so does the NO_COLOR environment variable).",
+    ),
+)
+
+
+def output_options(func: F) -> F:
+    """``-v/--verbose`` and ``--no-color``, on every command."""
+    for option in reversed(_OUTPUT_OPTIONS):
+        func = option(func)
+    return func
 
 
 _CONNECTION_OPTIONS = (
@@ -78,11 +131,16 @@ _CONNECTION_OPTIONS = (
 report_format = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(formats("plan")),
     default="text",
     show_default=True,
     help="Output format: terminal text, a Markdown comment, or versioned JSON.",
 )
+
+
+def _color() -> bool:
+    """Colors on a terminal only, and never when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _note(text: str) -> None:
@@ -114,10 +172,10 @@ class _Dactl(click.Group):
             return super().main(*args, **kwargs)
         except click.ClickException as exc:
             exc.show()
-            sys.exit(1)
+            sys.exit(ExitCode.ERROR)
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
-            sys.exit(1)
+            sys.exit(ExitCode.ERROR)
         except click.exceptions.Exit as exc:  # --help, --version
             sys.exit(exc.exit_code)
 
@@ -133,7 +191,7 @@ def main() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(formats("problems")),
     default="text",
     show_default=True,
     help="Output format.",
@@ -143,22 +201,22 @@ def main() -> None:
     is_flag=True,
     help="Fail (exit 1) on warnings too, for teams that want lint to gate CI.",
 )
+@output_options
 @handle_errors
 def validate(directory: Path, fmt: str, strict: bool) -> None:
     """Check DIRECTORY (default: actions/), or one action file, against the schemas and lint
     rules. No network; exit 1 when any error is found (with --strict, any warning too)."""
-    from reconciler.render.problems import render_json, render_text
     from reconciler.validate import validate_tree
 
     report = validate_tree(directory)
-    click.echo(render_json(report) if fmt == "json" else render_text(report), nl=False)
+    click.echo(render("problems", fmt, report), nl=False)
     if not report.ok:
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
     if strict and report.warnings:
         n = len(report.warnings)
         plural = "" if n == 1 else "s"
         click.echo(f"Error: --strict fails the run on {n} warning{plural}.", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
 
 
 @main.command()
@@ -183,6 +241,7 @@ def validate(directory: Path, fmt: str, strict: bool) -> None:
     help="Plan only the action with this name (repeatable).",
 )
 @connection_options
+@output_options
 @handle_errors
 def plan(
     directory: Path,
@@ -196,8 +255,8 @@ def plan(
     concurrency: int,
 ) -> None:
     """Show what would change in the org to match DIRECTORY (default: actions/). Read-only."""
-    from reconciler.orchestrator import Connection, Orchestrator, save_plan
-    from reconciler.render.plan import render_json, render_markdown, render_text
+    from reconciler.orchestrator import Connection, Orchestrator
+    from reconciler.savedplan import save_plan
 
     if out is not None and out.suffix.lower() in (".yaml", ".yml"):
         raise DactlError(
@@ -210,18 +269,12 @@ def plan(
     with _progress(orchestrator):
         result = orchestrator.plan(targets=list(targets) or None)
     org = result.organization
-    if fmt == "json":
-        text = render_json(result.plan, org=org)
-    elif fmt == "markdown":
-        text = render_markdown(result.plan, org=org)
-    else:
-        text = render_text(result.plan, color=sys.stdout.isatty(), org=org)
-    click.echo(text, nl=False)
+    click.echo(render("plan", fmt, result.plan, color=_color(), org=org), nl=False)
     if out is not None:
         save_plan(result.plan, out, directory, result.org, org)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
     if detailed_exitcode and not result.plan.empty:
-        sys.exit(2)
+        sys.exit(ExitCode.CHANGES)
 
 
 @main.command()
@@ -235,6 +288,7 @@ def plan(
     "env DACTL_DRIFT_WEBHOOK). The URL is a secret and is never printed.",
 )
 @connection_options
+@output_options
 @handle_errors
 def drift(
     directory: Path,
@@ -247,28 +301,20 @@ def drift(
 ) -> None:
     """Report how the org differs from DIRECTORY (default: actions/): actions changed
     outside git, missing from the org, or unmanaged. Read-only; exit 0 no drift, 2 drift."""
-    from reconciler.drift import drift_report
     from reconciler.orchestrator import Connection, Orchestrator
-    from reconciler.render.drift import render_json, render_markdown, render_text, webhook_body
+    from reconciler.render.drift import webhook_body
 
     orchestrator = Orchestrator(
         directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
     with _progress(orchestrator):
-        result = orchestrator.plan(prune=True)  # prune: live actions with no file show up
-    report = drift_report(result.plan)
-    if fmt == "json":
-        text = render_json(report, org=result.organization)
-    elif fmt == "markdown":
-        text = render_markdown(report, org=result.organization)
-    else:
-        text = render_text(report, color=sys.stdout.isatty())
-    click.echo(text, nl=False)
+        report, org = orchestrator.drift()
+    click.echo(render("drift", fmt, report, color=_color(), org=org), nl=False)
     if webhook and report.drifted:
         from reconciler.webhook import post_json
 
-        post_json(webhook, webhook_body(report, org=result.organization))
-    sys.exit(report.exit_code)
+        post_json(webhook, webhook_body(report, org=org))
+    sys.exit(ExitCode.CHANGES if report.drifted else ExitCode.OK)
 
 
 class _progress:
@@ -339,6 +385,7 @@ class _progress:
     help="Append one JSON line per write to this file.",
 )
 @connection_options
+@output_options
 @handle_errors
 def apply(
     target: Path,
@@ -357,9 +404,9 @@ def apply(
     """Make the org match TARGET: a directory (default: actions/), planned now and confirmed,
     or a plan file saved by `dactl plan --out`, applied as reviewed (refused when stale)."""
     from reconciler.orchestrator import Connection, Orchestrator
-    from reconciler.plan import read_saved_plan
     from reconciler.render.apply import render_outcome, render_result
     from reconciler.render.plan import render_text
+    from reconciler.savedplan import read_saved_plan
 
     saved = None
     directory = target
@@ -381,7 +428,7 @@ def apply(
             "apply asks for confirmation, and there is no terminal to ask on: pass "
             "--auto-approve, or apply a plan file saved by `dactl plan --out`"
         )
-    color = sys.stdout.isatty()
+    color = _color()
 
     def confirm(plan: Any) -> bool:
         org = orchestrator.organization
@@ -415,7 +462,7 @@ def apply(
         )
     click.echo(render_result(result, color=color), nl=False)
     if result.failed or result.cancelled:
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
 
 
 @main.command()
@@ -442,6 +489,7 @@ def apply(
     "differs from the org is rewritten in place, new actions get new files, no file is deleted.",
 )
 @connection_options
+@output_options
 @handle_errors
 def export(
     out: Path,
@@ -492,20 +540,15 @@ def export(
     help="Import into a directory that already holds action files: the file of a same-name "
     "action is rewritten in place, no file is deleted.",
 )
+@output_options
 @handle_errors
 def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: bool) -> None:
     """Turn action JSON files (admin UI exports, or API request bodies) into YAML action
     files in DIR, one per action. Offline; nothing is written when any input is refused."""
-    from reconciler.importer import ImportRefused, import_actions
+    from reconciler.importer import import_actions
     from reconciler.render.problems import render_text
 
-    try:
-        result = import_actions(files, out, integration=integration, force=force)
-    except ImportRefused as exc:
-        for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
-        click.echo("Nothing was written.", err=True)
-        sys.exit(1)
+    result = import_actions(files, out, integration=integration, force=force)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for line in result.file_lines():
@@ -518,7 +561,7 @@ def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: 
             f"then run `dactl validate {out}` before `dactl plan`.",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
 
 
 @main.command(name="test")
@@ -548,6 +591,7 @@ def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: 
     "the success template and the output contract.",
 )
 @connection_options
+@output_options
 @handle_errors
 def run_test(
     name: str,
@@ -564,7 +608,7 @@ def run_test(
     """Run the action NAME of DIRECTORY (default: actions/): in the org with its /test
     endpoint, or with --offline by rendering its templates here. Exit 0 pass, 1 fail.
     Inputs of secure actions are never printed."""
-    from reconciler.inputs import GivenInputs, InputError
+    from reconciler.inputs import GivenInputs
     from reconciler.orchestrator import Connection, Orchestrator
     from reconciler.render.test import render_result
 
@@ -573,22 +617,16 @@ def run_test(
     orchestrator = Orchestrator(
         directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
     )
-    try:
-        result = orchestrator.run_test(
-            name,
-            GivenInputs(pairs, inputs_file),
-            offline=offline,
-            response=response_file,
-            warn=lambda text: click.echo(f"warning: {text}", err=True),
-        )
-    except InputError as exc:
-        for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
-        click.echo("Nothing was run: fix the inputs (see the input contract).", err=True)
-        sys.exit(1)
+    result = orchestrator.run_test(
+        name,
+        GivenInputs(pairs, inputs_file),
+        offline=offline,
+        response=response_file,
+        warn=lambda text: click.echo(f"warning: {text}", err=True),
+    )
     click.echo(render_result(result), nl=False)
     if not result.passed:
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
 
 
 main.add_command(sandbox)

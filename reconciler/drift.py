@@ -18,8 +18,6 @@ from reconciler.plan import Change, Plan
 DriftStatus = Literal["changed", "missing", "unmanaged"]
 STATUSES: tuple[DriftStatus, ...] = ("changed", "missing", "unmanaged")
 DRIFT_FORMAT_VERSION = 1
-EXIT_NO_DRIFT = 0
-EXIT_DRIFT = 2
 _STATUS_OF_KIND: dict[str, DriftStatus] = {
     "update": "changed",
     "replace": "changed",
@@ -65,11 +63,6 @@ class DriftReport:
     @property
     def drifted(self) -> bool:
         return bool(self.actions)
-
-    @property
-    def exit_code(self) -> int:
-        """``dactl drift``'s exit code: 0 no drift, 2 drift (1, an error, is the CLI's)."""
-        return EXIT_DRIFT if self.drifted else EXIT_NO_DRIFT
 
     def with_status(self, status: DriftStatus) -> tuple[DriftedAction, ...]:
         return tuple(a for a in self.actions if a.status == status)

@@ -23,7 +23,7 @@ from reconciler.config.model import (
     DEFAULT_SUCCESS_TEMPLATE,
     FUNCTION_DEFAULT_TIMEOUT,
 )
-from reconciler.diff import canonical_live
+from reconciler.genesys.wire import canonical_live
 
 # Leaf mappings and lists of a contract schema this short stay on one line: {type: string}.
 FLOW_WIDTH = 72

@@ -18,7 +18,7 @@ from typing import Literal
 
 from reconciler.config.loader import LoadedTree, discover, display_path
 from reconciler.config.model import ActionSpec, ProjectSpec
-from reconciler.errors import ConfigError, DactlError, ValidationError
+from reconciler.errors import ConfigError, ExportError, PlanError, ValidationError
 from reconciler.export import (
     action_to_yaml,
     file_name_for,
@@ -27,14 +27,10 @@ from reconciler.export import (
 )
 from reconciler.live import LiveState
 from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
-from reconciler.plan import LiveAction, PlanError, build_plan
+from reconciler.plan import LiveAction, build_plan
 from reconciler.validate import ValidationReport, validate_tree
 
 Status = Literal["new", "updated", "unchanged"]
-
-
-class ExportError(DactlError):
-    """The export was refused; nothing was written."""
 
 
 @dataclass(frozen=True)

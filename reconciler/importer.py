@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from reconciler import jsonsafe
 from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
-from reconciler.errors import DactlError
+from reconciler.errors import ImportRefused
 from reconciler.export import (
     action_to_yaml,
     file_name_for,
@@ -91,14 +91,6 @@ _HCL_BLOCK = re.compile(
 ACTION_RESOURCE = "genesyscloud_integration_action"
 
 Status = Literal["new", "updated", "unchanged"]
-
-
-class ImportRefused(DactlError):
-    """The import was refused before anything was written; one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class _Problem(Exception):

@@ -22,7 +22,7 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped,unused-ign
 from jsonschema.validators import validator_for  # type: ignore[import-untyped,unused-ignore]
 
 from reconciler import jsonsafe
-from reconciler.errors import DactlError
+from reconciler.errors import InputError
 
 _INTEGER = re.compile(r"[+-]?\d+")
 # Messages that name properties, never values, and so are safe for secure actions too.
@@ -35,14 +35,6 @@ class GivenInputs:
 
     pairs: tuple[str, ...] = ()
     file: Path | None = None
-
-
-class InputError(DactlError):
-    """The inputs cannot be used; carries every problem (none quotes a value)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} input problem(s)")
 
 
 def prepare_inputs(given: GivenInputs, contract: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.diff import FUNCTION_KEY, canonical_live
 from reconciler.fsutil import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir
 from reconciler.genesys import ActionsApi
+from reconciler.genesys.wire import FUNCTION_KEY, canonical_live
 from reconciler.plan import Integrations, LiveAction
 
 UNMANAGEABLE_PREFIXES = ("static", "customAuth_-_")

@@ -7,34 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply import Applier, Outcome
+from reconciler.apply import Applier, ApplyResult, Outcome
 from reconciler.audit import AuditLog
 from reconciler.config.model import ProjectSpec
-from reconciler.diff import diff
 from reconciler.drafts import DEFAULT_PATH as DEFAULT_DRAFTS_PATH
 from reconciler.drafts import DraftRegistry
-from reconciler.errors import DactlError, StalePlanError, UnsafePlanError, ValidationError
+from reconciler.drift import DriftReport, drift_report
+from reconciler.errors import DactlError, UnsafePlanError, ValidationError
 from reconciler.exporter import ExportResult, prepare_export, write_export
-from reconciler.fsutil import atomic_write_json
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.inputs import GivenInputs, prepare_inputs
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.organization import OrgInfo, lookup_organization
-from reconciler.plan import (
-    KIND_ORDER,
-    Change,
-    LiveAction,
-    Plan,
-    Safety,
-    SavedChange,
-    SavedPlan,
-    build_plan,
-)
-from reconciler.render.plan import plan_to_dict, redact
+from reconciler.plan import Plan, Safety, build_plan
+from reconciler.savedplan import SavedPlan, from_saved
 from reconciler.tester import (
     OfflineRun,
     RemoteRun,
@@ -159,7 +149,8 @@ class Orchestrator:
                 plan, notes = result.plan, list[str]()
             else:
                 result = self._plan_in(api, org, report, targets=None, prune=True)
-                plan, notes = from_saved(saved, result, project_safety(report.project))
+                safety = project_safety(report.project)
+                plan, notes = from_saved(saved, result.plan, result.live.actions, org, safety)
             check_allowed(plan, allow_replace=allow_replace, force=force)
             drafts = DraftRegistry(self.drafts_path, org)
             if plan.empty and not drafts.records():
@@ -180,6 +171,12 @@ class Orchestrator:
             )
             outcomes = applier.apply(plan.changes)
             return ApplyResult(plan, outcomes, notes + applier.notes)
+
+    def drift(self) -> tuple[DriftReport, OrgInfo | None]:
+        """Drift is a plan with prune on (live actions with no file show up), read as
+        changes made outside git; read-only. The report, and the org it was made against."""
+        result = self.plan(prune=True)
+        return drift_report(result.plan), result.organization
 
     def _plan_in(
         self,
@@ -294,21 +291,6 @@ class Orchestrator:
         return LiveCache(self.cache_dir, org)
 
 
-@dataclass
-class ApplyResult:
-    """What apply did: the plan it carried out, one outcome per change, and notes on
-    saved-plan changes that needed no write."""
-
-    plan: Plan
-    outcomes: list[Outcome]
-    notes: list[str] = field(default_factory=list)
-    cancelled: bool = False
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
-
-
 def check_allowed(plan: Plan, *, allow_replace: bool, force: bool) -> None:
     """Refuse, before any write, a plan with replaces (without ``allow_replace``) or one
     over the safety thresholds (without ``force``)."""
@@ -325,80 +307,6 @@ def check_allowed(plan: Plan, *, allow_replace: bool, force: bool) -> None:
             + "; ".join(plan.unsafe)
             + ". Nothing was changed. Apply with --force to go ahead anyway."
         )
-
-
-def from_saved(saved: SavedPlan, fresh: PlanResult, safety: Safety) -> tuple[Plan, list[str]]:
-    """The changes of a reviewed plan, checked against the org as it is now (DESIGN rule 2).
-
-    A change is carried out with today's version when the live content still hashes as it
-    did at plan time (a version bump alone is not staleness). Any other difference makes
-    the whole plan stale: ``StalePlanError``, and nothing is written.
-    """
-    if saved.org != fresh.org:
-        raise StalePlanError(
-            f"{saved.path} was planned against another org (or with another client id) "
-            "than the one this run connects to; nothing was changed. Check the connection "
-            "settings, or plan again against this org."
-        )
-    problems: list[str] = []
-    if saved.desired_hash != fresh.plan.desired_hash:
-        problems.append("the action files changed since the plan was made")
-    by_key = {(c.name, c.action_id): c for c in fresh.plan.changes}
-    by_name: dict[str, Change] = {}
-    for c in fresh.plan.changes:
-        by_name.setdefault(c.name, c)
-    live = {a.canonical["name"]: a for a in fresh.live.actions}
-    keep: list[Change] = []
-    notes: list[str] = []
-    for planned in saved.changes:
-        now = by_key.get((planned.name, planned.id)) or by_name.get(planned.name)
-        if now is None:
-            gone = planned.kind == "delete" and planned.name not in live
-            notes.append(f"{planned.name!r}: {'already deleted' if gone else 'already up to date'}")
-            continue
-        if (now.kind, now.action_id, now.live_hash) == (
-            planned.kind,
-            planned.id,
-            planned.live_hash,
-        ):
-            keep.append(now)
-            continue
-        if (now.action_id, now.live_hash) == (planned.id, planned.live_hash):
-            problems.append(
-                f"{planned.name!r} now plans as a {now.kind}, not the {planned.kind} that was "
-                "reviewed (did dactl.yaml change?)"
-            )
-            continue
-        problems.append(f"{planned.name!r} {_what_changed(planned, live.get(planned.name))}")
-    planned_names = {c.name for c in saved.changes}
-    # The fresh plan prunes, to see planned deletes; deletes it alone found are no news.
-    extra = sorted({c.name for c in fresh.plan.changes if c.kind != "delete"} - planned_names)
-    if extra:
-        shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
-        notes.append(f"{len(extra)} change(s) not in the saved plan were left alone: {shown}")
-    if problems:
-        raise StalePlanError(
-            "stale plan: " + "; ".join(problems) + ". Nothing was changed; run plan again."
-        )
-    keep.sort(key=lambda c: (c.name, KIND_ORDER[c.kind]))
-    plan = replace(
-        fresh.plan,
-        changes=tuple(keep),
-        unsafe=safety.violations(keep, fresh.plan.existing),
-    )
-    return plan, notes
-
-
-def _what_changed(planned: SavedChange, live: LiveAction | None) -> str:
-    if live is None:
-        return "no longer exists in the org" if planned.id else "is missing from the org"
-    if planned.id is None:
-        return f"was created in the org since the plan was made ({live.id})"
-    if live.id != planned.id:
-        return f"is now a different action in the org ({live.id}, was {planned.id})"
-    fields = [f.dotted for f in diff(planned.before or {}, redact((), live.canonical))]
-    what = ", ".join(fields) if fields else "content"
-    return f"changed in the org since the plan was made ({what})"
 
 
 def project_safety(project: ProjectSpec) -> Safety:
@@ -426,16 +334,3 @@ class _WriteOnlyCache(LiveCache):
 
     def get_organization(self) -> None:
         return None
-
-
-def save_plan(
-    plan: Plan, path: Path, directory: Path, org: str, organization: OrgInfo | None = None
-) -> None:
-    """Write the saved-plan file atomically (no partial file on failure); it records the
-    directory and the org it was made from, for ``dactl apply PLANFILE`` (``org``: the
-    hash that ties it to the org; ``organization``: its name and host, for reviewers)."""
-    body = {**plan_to_dict(plan, org=organization), "directory": str(directory), "org": org}
-    try:
-        atomic_write_json(path, body)
-    except OSError as exc:
-        raise DactlError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc

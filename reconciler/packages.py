@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import DactlError
+from reconciler.errors import PackageError
 
 # A sanity bound for dactl, not a Genesys limit (none is documented).
 MAX_PACKAGE_BYTES = 256 * 1024 * 1024
@@ -32,10 +32,6 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 _FILE_MODE = 0o644
 _HASH_CHARS = 32
 _UPLOAD_NAME = re.compile(r"^dactl-([0-9a-f]{32})\.zip$")
-
-
-class PackageError(DactlError):
-    """A function package cannot be read, or is not a usable zip."""
 
 
 @dataclass(frozen=True)

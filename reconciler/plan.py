@@ -13,23 +13,18 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.canonical import Canonical, canonical_desired, content_hash
 from reconciler.config.model import ActionSpec
-from reconciler.diff import Canonical, FieldChange, canonical_desired, content_hash, diff
-from reconciler.errors import DactlError
+from reconciler.diff import FieldChange, diff
+from reconciler.errors import PlanError
 from reconciler.packages import Package
 
 ChangeKind = Literal["create", "update", "replace", "delete"]
 KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
-PLAN_FORMAT_VERSION = 1
 DRAFT_FIELDS = frozenset({"contract"})
 FUNCTION_INTEGRATION_TYPE = "function-data-actions"
-
-
-class PlanError(DactlError):
-    """The desired state cannot be matched to the org unambiguously."""
 
 
 @dataclass(frozen=True)
@@ -393,74 +388,6 @@ def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:
             f"scope in this org (found: {known})"
         )
     return canonical_desired(spec, integration_id, spec.integration)
-
-
-@dataclass(frozen=True)
-class SavedChange:
-    """One change as a saved plan file recorded it."""
-
-    name: str
-    kind: ChangeKind
-    id: str | None
-    live_hash: str | None
-    before: Canonical | None  # redacted: for saying what changed, never for writing
-
-
-@dataclass(frozen=True)
-class SavedPlan:
-    """A plan file written by ``dactl plan --out``: what was reviewed."""
-
-    path: str
-    directory: str
-    desired_hash: str
-    changes: tuple[SavedChange, ...]
-    org: str = ""
-
-
-def read_saved_plan(path: Path) -> SavedPlan:
-    """Read a saved plan; ``PlanError`` naming the file when it is not one we can use."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan file: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise PlanError(f"{path}: not a saved plan (invalid JSON: {exc})") from exc
-    except RecursionError as exc:
-        raise PlanError(f"{path}: not a saved plan (nested too deeply)") from exc
-    if not isinstance(data, dict) or "format_version" not in data:
-        raise PlanError(f"{path}: not a saved plan (no format_version); make one with plan --out")
-    if data["format_version"] != PLAN_FORMAT_VERSION:
-        raise PlanError(
-            f"{path}: plan format {data['format_version']!r} is not supported "
-            f"(this dactl reads {PLAN_FORMAT_VERSION}); plan again with this version"
-        )
-    try:
-        changes = tuple(
-            SavedChange(
-                name=str(c["name"]),
-                kind=_kind(c["kind"]),
-                id=c.get("id"),
-                live_hash=c.get("live_hash"),
-                before=c.get("before"),
-            )
-            for c in data["changes"]
-        )
-        return SavedPlan(
-            str(path),
-            str(data["directory"]),
-            str(data["desired_hash"]),
-            changes,
-            str(data["org"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(f"{path}: damaged saved plan ({exc!r}); plan again") from exc
-
-
-def _kind(value: Any) -> ChangeKind:
-    if value not in KIND_ORDER:
-        raise ValueError(f"unknown change kind {value!r}")
-    kind: ChangeKind = value
-    return kind
 
 
 def desired_hash(canonicals: Iterable[Canonical]) -> str:

@@ -414,3 +414,23 @@ def redacting_output() -> Iterator[None]:
         for handler in handlers:
             if handler is not None:
                 handler.removeFilter(log_filter)
+
+
+def redact_canonical(path: tuple[str | int, ...], value: Any) -> Any:
+    """``value`` (found at ``path`` of a canonical action) with literal credentials in
+    request headers hidden (templated header values stay visible), and every other string
+    passed through ``redact_text`` (a password in a URL, ``"client_secret": "..."``
+    in a template, a known secret value)."""
+    if isinstance(value, dict):
+        return {k: redact_canonical((*path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_canonical((*path, i), v) for i, v in enumerate(value)]
+    if len(path) == 3 and path[:2] == ("request", "headers"):
+        if isinstance(value, str) and literal_credential(str(path[2]), value):
+            return SENSITIVE
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and credential_header(str(path[2])):
+            return SENSITIVE
+    if isinstance(value, str):
+        return redact_text(value)
+    return value

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import jsonsafe
+from reconciler.canonical import canonical_desired
 from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, DEFAULT_SUCCESS_TEMPLATE, ActionSpec
 from reconciler.config.tree import JsonPath, Located
-from reconciler.diff import canonical_desired, canonical_live, diff
+from reconciler.diff import diff
 from reconciler.errors import ApiError, DactlError
 from reconciler.genesys import ActionsApi
+from reconciler.genesys.wire import canonical_live
 from reconciler.inputs import contract_problems, placeholders, redact
 from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache, integrations_for
 from reconciler.plan import Integrations

@@ -16,15 +16,11 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from reconciler import __version__
-from reconciler.errors import DactlError
+from reconciler.errors import WebhookError
 from reconciler.genesys.settings import is_loopback_host
 from reconciler.secrets import redact_value
 
 _INVALID_URL = "the URL is not valid"
-
-
-class WebhookError(DactlError):
-    """The webhook could not be reached, or refused the body. The message never holds the URL."""
 
 
 class _Retryable(Exception):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply_function import FunctionStepError, FunctionWriter
+from reconciler.apply_function import FunctionWriter
+from reconciler.errors import FunctionStepError
 from reconciler.packages import Package, load_package
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from reconciler.canonical import canonical_desired, content_hash
 from reconciler.config.model import ActionSpec
-from reconciler.diff import MISSING, canonical_desired, canonical_live, content_hash, diff
+from reconciler.diff import MISSING, diff
+from reconciler.genesys.wire import canonical_live
 
 SPEC = ActionSpec(
     name="Get Waiting",

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.diff import canonical_live
-from reconciler.errors import DactlError, ValidationError
-from reconciler.exporter import ExportError, prepare_export, write_export
+from reconciler.errors import DactlError, ExportError, ValidationError
+from reconciler.exporter import prepare_export, write_export
+from reconciler.genesys.wire import canonical_live
 from reconciler.live import LiveState
 from reconciler.plan import Integrations, LiveAction
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.canonical import canonical_desired
 from reconciler.config.model import ActionSpec, FunctionSpec
-from reconciler.diff import canonical_desired
-from reconciler.plan import Integrations, LiveAction, Plan, PlanError, Safety, build_plan
+from reconciler.errors import PlanError
+from reconciler.plan import Integrations, LiveAction, Plan, Safety, build_plan
 from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.conftest import FIXTURES
 

@@ -21,7 +21,7 @@ from reconciler.cli import main
 from reconciler.genesys.auth import ClientCredentialsAuth
 from reconciler.genesys.settings import ConnectionSettings
 from reconciler.plan import build_plan
-from reconciler.render.plan import redact, render_json, render_markdown, render_text
+from reconciler.render.plan import render_json, render_markdown, render_text
 from reconciler.secrets import (
     MASK,
     SENSITIVE,
@@ -33,6 +33,7 @@ from reconciler.secrets import (
     redacting_output,
     register_secret,
 )
+from reconciler.secrets import redact_canonical as redact
 from reconciler.validate import validate_tree
 from reconciler.webhook import post_json
 from tests.test_plan import INTEGRATIONS, live_of, spec

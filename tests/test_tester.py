@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.errors import DactlError
+from reconciler.errors import DactlError, InputError
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
-from reconciler.inputs import GivenInputs, InputError
+from reconciler.inputs import GivenInputs
 from reconciler.orchestrator import Orchestrator
 from reconciler.plan import Integrations
 from reconciler.render.test import render_result

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from reconciler.webhook import WebhookError, post_json
+from reconciler.errors import WebhookError
+from reconciler.webhook import post_json
 
 URL = "https://hooks.example.com/services/T0/B0/s3cr3t-token"
 

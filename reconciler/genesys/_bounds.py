@@ -27,7 +27,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from .settings import SettingsError
+from reconciler.errors import SettingsError
 
 logger = logging.getLogger("reconciler.genesys")
 

@@ -84,7 +84,7 @@ class Pacer:
                 self.total_delay += delay
             self._in_flight += 1
         if delay > 0:
-            logger.debug("pacing: waiting %.2f s to stay under the org's rate limit", delay)
+            logger.info("pacing: waiting %.2f s to stay under the org's rate limit", delay)
             self._sleep(delay)
         return max(0.0, delay)
 

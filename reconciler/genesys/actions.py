@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, MissingTemplateError
 
 from . import _shapes as shapes
 from ._bounds import ENV_MAX_PAGES
@@ -22,10 +22,6 @@ MAX_IDS_PER_LISTING = 50  # the documented limit of the ``ids`` filter
 DELETE_WAIT_SECONDS = 30.0
 _FIRST_POLL_SECONDS = 0.25
 _MAX_POLL_SECONDS = 2.0
-
-
-class MissingTemplateError(ApiError):
-    """A template file answered 404 while its action (or draft) still reads."""
 
 
 class ActionsApi:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from reconciler.errors import DactlError
+from reconciler.errors import SettingsError
 from reconciler.secrets import register_client_credentials, register_secret
 
 # Region key -> domain, as in the official SDK's region table (genesys-api.md §6).
@@ -43,10 +43,6 @@ ENV_API_URL = "GENESYSCLOUD_API_URL"
 ENV_API_REGION = "GENESYSCLOUD_API_REGION"
 
 _DOMAIN_TO_KEY = {domain: key for key, domain in REGIONS.items()}
-
-
-class SettingsError(DactlError):
-    """Connection settings are missing, unknown or unsafe."""
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,42 @@
-"""Renderers: turn results into text, Markdown or JSON. Only these and the CLI write output."""
+"""Renderers: turn results into text, Markdown or JSON. Only these and the CLI write output.
+
+``render(kind, fmt, result, ...)`` is the one table from a report kind and format name to
+the renderer; modules are imported when used, so a command pays only for its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# kind -> format -> (module under reconciler.render, function, keywords it takes)
+_TABLE: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
+    "plan": {
+        "text": ("plan", "render_text", ("color", "org")),
+        "markdown": ("plan", "render_markdown", ("org",)),
+        "json": ("plan", "render_json", ("org",)),
+    },
+    "drift": {
+        "text": ("drift", "render_text", ("color",)),
+        "markdown": ("drift", "render_markdown", ("org",)),
+        "json": ("drift", "render_json", ("org",)),
+    },
+    "problems": {
+        "text": ("problems", "render_text", ()),
+        "json": ("problems", "render_json", ()),
+    },
+}
+
+
+def formats(kind: str) -> tuple[str, ...]:
+    """The format names a kind of report has (``--format`` choices)."""
+    return tuple(_TABLE[kind])
+
+
+def render(kind: str, fmt: str, result: Any, **view: Any) -> str:
+    """``result`` (a plan, a drift report, a validation report) in ``fmt``; ``view`` holds
+    ``color`` and ``org``, each passed to the renderers that use it."""
+    module, function, takes = _TABLE[kind][fmt]
+    renderer = getattr(importlib.import_module(f"reconciler.render.{module}"), function)
+    text: str = renderer(result, **{k: v for k, v in view.items() if k in takes})
+    return text

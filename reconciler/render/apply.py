@@ -6,8 +6,7 @@ from collections import Counter
 
 import click
 
-from reconciler.apply import Outcome
-from reconciler.orchestrator import ApplyResult
+from reconciler.apply import ApplyResult, Outcome
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _DONE = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}

@@ -28,9 +28,9 @@ from reconciler.render.plan import (
     md_escape,
     md_field_summary,
     md_org,
-    redact,
     text_field,
 )
+from reconciler.secrets import redact_canonical
 
 if TYPE_CHECKING:
     from reconciler.organization import OrgInfo
@@ -159,8 +159,8 @@ def _field_dict(change: FieldChange) -> dict[str, Any]:
     """``before`` is git, ``after`` the org; an absent side is null with ``*_present`` false."""
     return {
         "path": list(change.path),
-        "before": None if change.before is MISSING else redact(change.path, change.before),
-        "after": None if change.after is MISSING else redact(change.path, change.after),
+        "before": _shown(change.path, change.before),
+        "after": _shown(change.path, change.after),
         "before_present": change.before is not MISSING,
         "after_present": change.after is not MISSING,
     }
@@ -193,3 +193,7 @@ def webhook_text(report: DriftReport) -> str:
 def webhook_body(report: DriftReport, *, org: OrgInfo | None = None) -> dict[str, Any]:
     """``{"text": <summary paragraph>, "drift": <the JSON report>}``."""
     return {"text": webhook_text(report), "drift": drift_to_dict(report, org=org)}
+
+
+def _shown(path: tuple[str | int, ...], value: object) -> object:
+    return None if value is MISSING else redact_canonical(path, value)

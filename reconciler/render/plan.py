@@ -13,14 +13,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reconciler.diff import MISSING, FieldChange
-from reconciler.plan import PLAN_FORMAT_VERSION, Change, Plan, count_kinds
-from reconciler.secrets import (
-    SENSITIVE,
-    credential_header,
-    literal_credential,
-    redact_text,
-    redact_value,
-)
+from reconciler.plan import Change, Plan
+from reconciler.savedplan import plan_to_dict
+from reconciler.secrets import redact_canonical
 
 if TYPE_CHECKING:
     from reconciler.organization import OrgInfo
@@ -33,26 +28,6 @@ _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
 PLAN_SIDES = ("live", "desired")  # what a plan's before and after are
-
-
-def redact(path: tuple[str | int, ...], value: Any) -> Any:
-    """``value`` (found at ``path`` of a canonical action) with literal credentials in
-    request headers hidden (templated header values stay visible), and every other string
-    passed through ``secrets.redact_text`` (a password in a URL, ``"client_secret": "..."``
-    in a template, a known secret value)."""
-    if isinstance(value, dict):
-        return {k: redact((*path, k), v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact((*path, i), v) for i, v in enumerate(value)]
-    if len(path) == 3 and path[:2] == ("request", "headers"):
-        if isinstance(value, str) and literal_credential(str(path[2]), value):
-            return SENSITIVE
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if number and credential_header(str(path[2])):
-            return SENSITIVE
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
 
 
 def show(value: Any) -> str:
@@ -145,8 +120,8 @@ def draft_path(change: Change) -> str:
 
 def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
     """One changed field for the terminal, redacted; templates as a colored line diff."""
-    before = redact(change.path, change.before)
-    after = redact(change.path, change.after)
+    before = redact_canonical(change.path, change.before)
+    after = redact_canonical(change.path, change.after)
     shown = FieldChange(change.path, before, after)
     if is_multiline(shown):
         out = [f"      {change.dotted}:"]
@@ -229,7 +204,8 @@ def _md_details(change: Change) -> str:
 
 def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
     """One changed field as lines of a ```diff block, redacted; templates as a line diff."""
-    before, after = redact(change.path, change.before), redact(change.path, change.after)
+    before = redact_canonical(change.path, change.before)
+    after = redact_canonical(change.path, change.after)
     shown = FieldChange(change.path, before, after)
     if is_multiline(shown):
         return [f"# {change.dotted}", *line_diff(shown, labels)]
@@ -251,52 +227,6 @@ def md_escape(text: str) -> str:
 # --- json -------------------------------------------------------------------------------
 
 
-def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
-    """The versioned JSON plan; also the saved-plan file format. With ``org``, an
-    ``organization`` member names it (``name`` and ``id`` null when the org did not say);
-    a saved plan's ``org`` member is something else: the hash that ties it to the org."""
-    extra = {} if org is None else {"organization": org.to_dict()}
-    # The changes' values are redacted by path (below); the rest (notes, names) as text.
-    body = extra | {
-        "format_version": PLAN_FORMAT_VERSION,
-        "desired_hash": plan.desired_hash,
-        "summary": plan.summary(),
-        "counts": count_kinds(plan),
-        "existing": plan.existing,
-        "safety": {"ok": not plan.unsafe, "violations": list(plan.unsafe)},
-        "unchanged": list(plan.unchanged),
-        "notes": list(plan.notes),
-    }
-    redacted: dict[str, Any] = redact_value(body)
-    return redacted | {"changes": [_change_dict(c) for c in plan.changes]}
-
-
-def _change_dict(change: Change) -> dict[str, Any]:
-    return {
-        "name": change.name,
-        "kind": change.kind,
-        "actions": change.terraform_actions,
-        "id": change.action_id,
-        "live_version": change.live_version,
-        "live_hash": change.live_hash,
-        "draft": change.draft,
-        "reason": change.reason or None,
-        "source": change.source,
-        "fields": [
-            {
-                "path": list(f.path),
-                "before": None if f.before is MISSING else redact(f.path, f.before),
-                "after": None if f.after is MISSING else redact(f.path, f.after),
-                "before_present": f.before is not MISSING,
-                "after_present": f.after is not MISSING,
-            }
-            for f in change.fields
-        ],
-        "before": redact((), change.before),
-        "after": redact((), change.after),
-    }
-
-
 def render_json(plan: Plan, *, org: OrgInfo | None = None) -> str:
-    body = plan_to_dict(plan, org=org)
+    body = plan_to_dict(plan, org=org)  # the saved-plan format, by design
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

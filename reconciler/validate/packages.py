@@ -7,7 +7,8 @@ from dataclasses import replace
 from reconciler.config.loader import ActionDocument
 from reconciler.config.model import ActionSpec
 from reconciler.diagnostics import Problem, error
-from reconciler.packages import PackageError, load_package
+from reconciler.errors import PackageError
+from reconciler.packages import load_package
 
 
 def with_package(spec: ActionSpec, action: ActionDocument) -> tuple[ActionSpec, list[Problem]]:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.diff import canonical_desired
+from reconciler.canonical import canonical_desired
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
-from reconciler.genesys.bodies import post_body
+from reconciler.genesys.wire import post_body
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.process import SandboxServer
 from reconciler.validate import validate_tree

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.canonical import canonical_desired
 from reconciler.config.model import ActionSpec
-from reconciler.diff import canonical_desired
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import post_body
+from reconciler.genesys.wire import post_body
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.process import SandboxServer

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from reconciler.genesys import ActionsApi
-from reconciler.genesys.bodies import post_body
+from reconciler.genesys.wire import post_body
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import SANDBOX_INTEGRATIONS, Cli, seed_actions
 from tests.validate.test_invalid_fixtures import _expectations

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from reconciler.errors import ApiError, ResponseShapeError
-from reconciler.genesys import ConnectionSettings, GenesysClient, SettingsError
+from reconciler.errors import ApiError, ResponseShapeError, SettingsError
+from reconciler.genesys import ConnectionSettings, GenesysClient
 from reconciler.genesys._bounds import MIB, Limits
 from reconciler.genesys._pacing import Pacer
 

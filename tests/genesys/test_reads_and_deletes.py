@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, MissingTemplateError
 from reconciler.genesys import ActionsApi, GenesysClient
-from reconciler.genesys.actions import DELETE_WAIT_SECONDS, MissingTemplateError
+from reconciler.genesys.actions import DELETE_WAIT_SECONDS
 
 from .fakes import FakeServer, FakeTime, json_response
 

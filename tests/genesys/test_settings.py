@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.errors import DactlError
-from reconciler.genesys import REGIONS, ConnectionSettings, SettingsError
+from reconciler.errors import DactlError, SettingsError
+from reconciler.genesys import REGIONS, ConnectionSettings
 
 CREDS = {"GENESYSCLOUD_OAUTHCLIENT_ID": "env-id", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "env-secret"}
 
