@@ -608,7 +608,7 @@ def run_test(
     """Run the action NAME of DIRECTORY (default: actions/): in the org with its /test
     endpoint, or with --offline by rendering its templates here. Exit 0 pass, 1 fail.
     Inputs of secure actions are never printed."""
-    from reconciler.inputs import GivenInputs
+    from reconciler.actiontest.inputs import GivenInputs
     from reconciler.orchestrator import Connection, Orchestrator
     from reconciler.render.test import render_result
 

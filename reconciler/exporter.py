@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from reconciler.config.loader import LoadedTree, discover, display_path
-from reconciler.config.model import ActionSpec, ProjectSpec
-from reconciler.errors import ConfigError, ExportError, PlanError, ValidationError
-from reconciler.export import (
+from reconciler.actionfile import (
     action_to_yaml,
     file_name_for,
     project_yaml,
     schema_ref,
 )
+from reconciler.config.loader import LoadedTree, discover, display_path
+from reconciler.config.model import ActionSpec, ProjectSpec
+from reconciler.errors import ConfigError, ExportError, PlanError, ValidationError
 from reconciler.live import LiveState
 from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
-from reconciler.plan import LiveAction, build_plan
+from reconciler.plan import LiveAction, build_plan, refuse_duplicate_names
 from reconciler.validate import ValidationReport, validate_tree
 
 Status = Literal["new", "updated", "unchanged"]
@@ -174,7 +174,7 @@ def write_export(
             f"its integrations are: {known}"
         )
     actions = sorted(live.actions, key=lambda a: (a.canonical["name"], a.id))
-    _check_unique_names(actions)
+    refuse_duplicate_names(actions)  # before anything is written
     names = list(scope) or sorted({integrations.by_id[_integration_id(live, a)] for a in actions})
     ambiguous = sorted(set(names) & integrations.ambiguous)
     if ambiguous:
@@ -219,20 +219,6 @@ def write_export(
 
 def _integration_id(live: LiveState, action: LiveAction) -> str:
     return str(live.raw[action.id].get("integrationId", ""))
-
-
-def _check_unique_names(actions: list[LiveAction]) -> None:
-    """DESIGN rule 1: two live actions with one name is an error naming both ids."""
-    ids: dict[str, list[str]] = {}
-    for action in actions:
-        ids.setdefault(action.canonical["name"], []).append(action.id)
-    clashes = [f"{name!r}: {', '.join(sorted(i))}" for name, i in sorted(ids.items()) if len(i) > 1]
-    if clashes:
-        raise ExportError(
-            "several live actions share one name, and a name is an action's identity in "
-            "files; rename or delete all but one in the org, then export (nothing was "
-            "written): " + "; ".join(clashes)
-        )
 
 
 def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveState) -> bool:

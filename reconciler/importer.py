@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reconciler import jsonsafe
-from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
-from reconciler.errors import ImportRefused
-from reconciler.export import (
+from reconciler.actionfile import (
     action_to_yaml,
     file_name_for,
     project_yaml,
     schema_ref,
 )
+from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
+from reconciler.errors import ImportRefused
 from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
 from reconciler.validate import ValidationReport, validate_tree
 

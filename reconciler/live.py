@@ -118,13 +118,16 @@ def fetch_live(
     cache: LiveCache | None = None,
     progress_total: Callable[[int], None] | None = None,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> LiveState:
     """Fetch the live actions of the integrations named in ``scope`` (all data-action
-    integrations when empty)."""
+    integrations when empty); with ``name``, only the actions of that exact name (the
+    listing is filtered by the API, so it costs one page)."""
     listing = [
         a
-        for a in api.iter_actions(include_config=True, page_size=100)
+        for a in api.iter_actions(include_config=True, page_size=100, name=name)
         if not str(a.get("id", "")).startswith(UNMANAGEABLE_PREFIXES)
+        and (name is None or a.get("name") == name)  # the API's filter is "partial"
     ]
     wanted_names = set(scope) | set(needed_integrations)
     listed_ids = {str(a.get("integrationId")) for a in listing}

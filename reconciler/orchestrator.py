@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.actiontest import find_spec, require_spec, unknown_action
+from reconciler.actiontest.inputs import GivenInputs, prepare_inputs
+from reconciler.actiontest.offline import OfflineRun, run_offline
+from reconciler.actiontest.remote import (
+    RemoteRun,
+    find_live,
+    not_created,
+    remote_warnings,
+    run_remote,
+)
 from reconciler.apply import Applier, ApplyResult, Outcome
 from reconciler.audit import AuditLog
 from reconciler.config.model import ProjectSpec
@@ -20,23 +30,10 @@ from reconciler.drift import DriftReport, drift_report
 from reconciler.errors import DactlError, UnsafePlanError, ValidationError
 from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
-from reconciler.inputs import GivenInputs, prepare_inputs
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.organization import OrgInfo, lookup_organization
 from reconciler.plan import Plan, Safety, build_plan
 from reconciler.savedplan import SavedPlan, from_saved
-from reconciler.tester import (
-    OfflineRun,
-    RemoteRun,
-    find_live,
-    find_spec,
-    not_created,
-    remote_warnings,
-    require_spec,
-    run_offline,
-    run_remote,
-    unknown_action,
-)
 from reconciler.validate import ValidationReport, validate_tree
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"

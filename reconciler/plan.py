@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -187,8 +187,9 @@ def build_plan(
     wanted = set(targets) if targets is not None else None
     desired_list = sorted(desired, key=lambda s: s.name)
     canon = {s.name: _canonical(s, integrations) for s in desired_list}
-    groups = _group_live(live)
-    _refuse_clashes({n: g for n, g in groups.items() if n in canon})
+    live_list = list(live)
+    groups = _group_live(live_list)
+    refuse_duplicate_names(live_list, among=canon)
     live_by_name = {n: g[0] for n, g in groups.items() if n in canon}
     _refuse_function_mismatches(desired_list, canon, live_by_name, integrations)
     changes: list[Change] = []
@@ -353,15 +354,25 @@ def _group_live(live: Iterable[LiveAction]) -> dict[str, list[LiveAction]]:
     return by_name
 
 
-def _refuse_clashes(groups: dict[str, list[LiveAction]]) -> None:
-    """Rule 1: a file whose name two live actions carry is an error naming both; never
-    guessed. Duplicates that no file names are not in the way (prune deletes them all)."""
-    clashes = {n: a for n, a in groups.items() if len(a) > 1}
+def refuse_duplicate_names(
+    actions: Iterable[LiveAction], *, among: Collection[str] | None = None
+) -> None:
+    """DESIGN rule 1, in its one place: a name two live actions carry is a ``PlanError``
+    naming both ids, never a guess. ``among``: only these names matter (live duplicates no
+    file names are not in the way of a plan, and prune deletes them all)."""
+    ids: dict[str, list[str]] = {}
+    for action in actions:
+        ids.setdefault(action.canonical["name"], []).append(action.id)
+    clashes = sorted(
+        (name, sorted(group))
+        for name, group in ids.items()
+        if len(group) > 1 and (among is None or name in among)
+    )
     if clashes:
-        lines = [f"{n!r}: {', '.join(sorted(x.id for x in a))}" for n, a in sorted(clashes.items())]
+        lines = [f"{name!r}: {', '.join(group)}" for name, group in clashes]
         raise PlanError(
-            "several live actions share one name; rename or delete all but one "
-            "(never guessed): " + "; ".join(lines)
+            "several live actions share one name, and a name is an action's identity; "
+            "rename or delete all but one in the org (never guessed): " + "; ".join(lines)
         )
 
 

@@ -122,7 +122,7 @@ def _templated(value: str) -> bool:
     # Imported here: reconciler.validate's package imports its lint, which imports this
     # module; the scanner itself depends on nothing.
     from reconciler.validate.templates import TOOLS
-    from reconciler.validate.velocity import scan
+    from reconciler.velocity.scan import scan
 
     roots = TOOLS | {"input", "authResponse"}
     for ref in scan(value).references:

@@ -8,12 +8,18 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from reconciler.actionfile import (
+    action_to_data,
+    action_to_yaml,
+    block_safe,
+    dump_yaml,
+    file_name_for,
+)
 from reconciler.canonical import canonical_desired
 from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, ActionSpec
 from reconciler.config.tree import Located, to_located
 from reconciler.config.yamlsafe import parse_yaml
 from reconciler.diff import diff
-from reconciler.export import action_to_data, action_to_yaml, block_safe, dump_yaml, file_name_for
 from reconciler.genesys.wire import canonical_live
 
 INTEGRATION = "Genesys Cloud Data Actions"

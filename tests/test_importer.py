@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from reconciler.actionfile import action_to_yaml
 from reconciler.cli import main
-from reconciler.export import action_to_yaml
 from reconciler.importer import (
     DEFAULT_INTEGRATIONS,
     ImportRefused,

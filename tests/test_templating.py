@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.templating import TemplateProblem, render, template_context, translate
+from reconciler.velocity.render import TemplateProblem, render, template_context, translate
 
 
 def velocity(template: str, **inputs: Any) -> str:

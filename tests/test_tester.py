@@ -13,16 +13,17 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from reconciler.actiontest.inputs import GivenInputs
+from reconciler.actiontest.offline import OfflineRun
+from reconciler.actiontest.remote import LiveTarget, RemoteRun, run_remote
 from reconciler.cli import main
 from reconciler.errors import DactlError, InputError
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
-from reconciler.inputs import GivenInputs
 from reconciler.orchestrator import Orchestrator
 from reconciler.plan import Integrations
 from reconciler.render.test import render_result
-from reconciler.templating import render, template_context, unrendered
-from reconciler.tester import LiveTarget, OfflineRun, RemoteRun, run_remote
 from reconciler.validate import validate_tree
+from reconciler.velocity.render import render, template_context, unrendered
 from tests.conftest import REPO_ROOT
 
 ACTIONS = REPO_ROOT / "actions"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.tester import OfflineRun, RemoteRun, RenderedRequest
+from reconciler.actiontest.offline import OfflineRun, RenderedRequest
+from reconciler.actiontest.remote import RemoteRun
 
 MAX_DETAIL_LINES = 20
 INDENT = "  "

@@ -19,7 +19,7 @@ from typing import Any
 from reconciler.config.tree import JsonPath, Located
 from reconciler.diagnostics import Mark, Problem, warning
 from reconciler.validate.schema import dotted
-from reconciler.validate.velocity import Reference, ScanResult, scan
+from reconciler.velocity.scan import Reference, ScanResult, scan
 
 # Tools Genesys documents for data action templates, plus Velocity's own loop helpers.
 TOOLS = frozenset(

@@ -17,7 +17,7 @@ from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem
 from reconciler.validate.contracts import check_contract
 from reconciler.validate.templates import check_templates
-from reconciler.validate.velocity import scan
+from reconciler.velocity.scan import scan
 from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.corpus

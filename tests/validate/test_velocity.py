@@ -1,4 +1,4 @@
-"""Tests for the Velocity reference scanner (reconciler.validate.velocity)."""
+"""Tests for the Velocity reference scanner (reconciler.velocity.scan)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.validate.velocity import Reference, ScanResult, scan
+from reconciler.velocity.scan import Reference, ScanResult, scan
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 

@@ -1,5 +1,5 @@
 """Genesys-flavoured Velocity for offline tests: templates rendered with airspeed in the
-context Genesys gives them (tools in ``velocity_tools``), and translation maps evaluated
+context Genesys gives them (tools in ``reconciler.velocity.tools``), and translation maps evaluated
 with JSONPath.
 
 An emulation, not the platform: airspeed follows Apache Velocity closely but is not the Java
@@ -19,8 +19,8 @@ from typing import Any
 import airspeed  # type: ignore[import-untyped,unused-ignore]
 import jsonpath
 
-from reconciler.validate.velocity import Reference, scan
-from reconciler.velocity_tools import (
+from reconciler.velocity.scan import Reference, scan
+from reconciler.velocity.tools import (
     Credentials,
     DynamicsTool,
     EncodingTool,

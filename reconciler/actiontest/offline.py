@@ -1,80 +1,29 @@
-"""``dactl test``: run one action, offline (templates rendered here) or in the org (``/test``).
-
-Offline, the request is rendered as Genesys would render it, and with a sample response the
-translation map, the success template and the output contract are checked too. In the org,
-the live action of that name is tested and its steps reported. For a ``secure`` action no
-input value is ever part of a result: requests are shown with ``<input.NAME>`` placeholders,
-step bodies, error texts and the org's result are left out, and offline outputs are
-redacted.
-"""
+"""Offline tests: the action file's templates rendered here, as Genesys would."""
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler import jsonsafe
-from reconciler.canonical import canonical_desired
+from reconciler.actiontest import document_of
+from reconciler.actiontest.inputs import contract_problems, placeholders, redact
 from reconciler.config.model import DEFAULT_REQUEST_TEMPLATE, DEFAULT_SUCCESS_TEMPLATE, ActionSpec
 from reconciler.config.tree import JsonPath, Located
-from reconciler.diff import diff
-from reconciler.errors import ApiError, DactlError
-from reconciler.genesys import ActionsApi
-from reconciler.genesys.wire import canonical_live
-from reconciler.inputs import contract_problems, placeholders, redact
-from reconciler.live import UNMANAGEABLE_PREFIXES, LiveCache, integrations_for
-from reconciler.plan import Integrations
-from reconciler.secrets import SENSITIVE, literal_credential, redact_value
-from reconciler.templating import (
+from reconciler.errors import DactlError
+from reconciler.secrets import SENSITIVE, literal_credential
+from reconciler.validate import ValidationReport
+from reconciler.velocity.render import (
     TemplateProblem,
     render,
     template_context,
     translate,
     unrendered,
 )
-from reconciler.validate import ValidationReport
-from reconciler.validate.velocity import Reference
-
-# --- finding the action ------------------------------------------------------------------
-
-
-def find_spec(report: ValidationReport, name: str) -> ActionSpec | None:
-    """The action file's spec for ``name``, if the tree has one."""
-    return next((s for s in report.actions if s.name == name), None)
-
-
-def unknown_action(name: str, names: Iterable[str], where: str) -> DactlError:
-    """The error for a name no action has, with the closest names."""
-    known = sorted(set(names))
-    by_case = {n.lower(): n for n in known}
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    if name.lower() in by_case and by_case[name.lower()] not in close:
-        close.insert(0, by_case[name.lower()])
-    if close:
-        hint = "did you mean " + " or ".join(repr(n) for n in close) + "?"
-    elif known:
-        hint = "the actions are: " + ", ".join(repr(n) for n in known[:10])
-        hint += ", ..." if len(known) > 10 else ""
-    else:
-        hint = "it has no actions"
-    return DactlError(f"no action is named {name!r} {where}; {hint}")
-
-
-def require_spec(report: ValidationReport, name: str) -> ActionSpec:
-    """The spec of ``name``, or an error naming the closest names."""
-    spec = find_spec(report, name)
-    if spec is None:
-        raise unknown_action(name, (s.name for s in report.actions), f"in {report.tree.root}")
-    return spec
-
-
-def _document(report: ValidationReport, spec: ActionSpec) -> Located | None:
-    return next((a.doc for a in report.tree.actions if a.display == spec.source), None)
-
+from reconciler.velocity.scan import Reference
 
 # --- offline -----------------------------------------------------------------------------
 
@@ -155,7 +104,7 @@ def run_offline(
     sample response into the action's output and check it against the output contract."""
     run = OfflineRun(spec.name, spec.source, spec.secure)
     run.warnings = action_warnings(report, spec)
-    renderer = _Renderer(spec, _document(report, spec), run.problems)
+    renderer = _Renderer(spec, document_of(report, spec), run.problems)
     request = _render_request(renderer, spec, values)
     if request is not None:
         _check_unrendered(renderer, spec, request, values)
@@ -349,198 +298,3 @@ def _respond(
     run.problems += [f"{place}: contract.output: {line}" for line in lines]
 
 
-# --- in the org --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LiveTarget:
-    """The live action a remote test runs, with its canonical form (for the file check)."""
-
-    id: str
-    version: int
-    secure: bool
-    input_schema: dict[str, Any]
-    canonical: dict[str, Any]
-    integrations: Integrations
-
-
-def find_live(
-    api: ActionsApi, name: str, *, scope: Iterable[str], cache: LiveCache | None
-) -> LiveTarget | None:
-    """The live action named ``name`` in the managed ``scope`` (every integration when
-    empty); None when there is none. Two of one name is an error naming both ids."""
-    listed = [
-        a
-        for a in api.iter_actions(include_config=False, name=name)
-        if a.get("name") == name and not str(a.get("id", "")).startswith(UNMANAGEABLE_PREFIXES)
-    ]
-    if not listed:
-        return None
-    scope = list(scope)
-    integrations = integrations_for(
-        api, cache, {str(a.get("integrationId")) for a in listed}, scope
-    )
-    if scope:
-        wanted = integrations.ids_named(scope)
-        listed = [a for a in listed if a.get("integrationId") in wanted]
-    if len(listed) > 1:
-        ids = ", ".join(sorted(str(a["id"]) for a in listed))
-        raise DactlError(
-            f"several live actions are named {name!r} ({ids}); rename or delete all but one"
-        )
-    if not listed:
-        return None
-    summary = listed[0]
-    version = summary.get("version")
-    full = None
-    if cache is not None and isinstance(version, int):
-        full = cache.get_action(str(summary["id"]), version)
-    if full is None:
-        full = api.get_action_full(str(summary["id"]))
-        if cache is not None and isinstance(full.get("version"), int):
-            cache.put_action(full)
-    schema = ((full.get("contract") or {}).get("input") or {}).get("inputSchema") or {}
-    return LiveTarget(
-        id=str(full["id"]),
-        version=int(full.get("version", 0)),
-        secure=bool(full.get("secure", False)),
-        input_schema=schema,
-        canonical=canonical_live(full, integrations.by_id),
-        integrations=integrations,
-    )
-
-
-def remote_warnings(
-    spec: ActionSpec | None, target: LiveTarget, name: str, directory: Path
-) -> list[str]:
-    """What to say before a remote test: the live action has no file, or differs from it."""
-    if spec is None:
-        return [f"no file in {directory} describes {name!r}; testing the live action"]
-    fields = differing_fields(spec, target)
-    if not fields:
-        return []
-    return [
-        f"testing the live version; it differs from the file {spec.source} in: "
-        + ", ".join(fields)
-        + " (run `dactl plan` to see how)"
-    ]
-
-
-def differing_fields(spec: ActionSpec, target: LiveTarget) -> list[str]:
-    """The fields where the action file differs from the live action (as plan compares)."""
-    integrations = target.integrations
-    integration_id = spec.integration_id or integrations.by_name.get(spec.integration or "", "")
-    integration_name = integrations.by_id.get(integration_id, spec.integration or "")
-    desired = canonical_desired(spec, integration_id, integration_name)
-    return [change.dotted for change in diff(target.canonical, desired)]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One operation of a ``TestExecutionResult``; ``detail`` and ``error`` are display
-    text, absent for secure actions (they could echo inputs)."""
-
-    number: int
-    name: str
-    success: bool
-    detail: str | None = None
-    error: str | None = None
-
-
-@dataclass
-class RemoteRun:
-    """What ``/test`` of the live action said."""
-
-    name: str
-    action_id: str
-    version: int
-    secure: bool
-    steps: list[Step] = field(default_factory=list)
-    success: bool = False
-    final_result: Any = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.success
-
-
-def run_remote(
-    api: ActionsApi, name: str, target: LiveTarget, values: Mapping[str, Any], *, secure: bool
-) -> RemoteRun:
-    """POST the inputs to the live action's ``/test`` and read the step breakdown."""
-    run = RemoteRun(name, target.id, target.version, secure)
-    try:
-        result = api.test_action(target.id, values)
-    except ApiError as exc:
-        raise _test_refused(exc, secure) from None
-    for i, operation in enumerate(result.get("operations") or [], start=1):
-        if isinstance(operation, dict):
-            run.steps.append(_step(operation, i, secure))
-    run.success = result.get("success") is True
-    # A secure action's result could echo an input in any form (a part of it, upper-case,
-    # as a number), which no redaction finds: it is left out, and only success is told.
-    if not secure:
-        run.final_result = _hide_credentials(result.get("finalResult"))
-    if isinstance(result.get("error"), dict):
-        run.error = _error_text(result["error"], secure)
-    return run
-
-
-def _step(operation: Mapping[str, Any], index: int, secure: bool) -> Step:
-    number = operation.get("step")
-    success = operation.get("success") is True
-    error = operation.get("error")
-    detail = None
-    if not secure and operation.get("result") is not None:
-        detail = _detail(_hide_credentials(operation["result"]))
-    return Step(
-        number if isinstance(number, int) else index,
-        str(operation.get("name") or f"step {index}"),
-        success,
-        detail,
-        _error_text(error, secure) if isinstance(error, dict) else None,
-    )
-
-
-def _detail(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-def _error_text(error: Mapping[str, Any], secure: bool) -> str:
-    """An ErrorBody as one line; for secure actions only its status and code."""
-    status, code = error.get("status"), error.get("code")
-    head = " ".join(str(x) for x in (f"HTTP {status}" if status else None, code) if x)
-    if secure:
-        return head or "failed"
-    message = " ".join(str(error.get("message") or "").split())
-    return f"{head}: {message}" if head and message else head or message or "failed"
-
-
-def _test_refused(exc: ApiError, secure: bool) -> DactlError:
-    head = " ".join(str(x) for x in (f"HTTP {exc.status}" if exc.status else None, exc.code) if x)
-    if secure:
-        return DactlError(f"the org refused the test ({head or 'error'}; details hidden: secure)")
-    reasons = []
-    if isinstance(exc.body, dict):
-        errors = exc.body.get("errors") or []
-        reasons = [str(e.get("message")) for e in errors if isinstance(e, dict)]
-    text = str(exc) + ("".join(f"\n  {r}" for r in reasons if r))
-    return DactlError(f"the org refused the test: {text}")
-
-
-def _hide_credentials(value: Any) -> Any:
-    """Step results may echo the request: credential headers and cookies (by name), a
-    password in a URL, ``Bearer ...`` values, secret query parameters are hidden."""
-    return redact_value(value)
-
-
-def not_created(spec: ActionSpec) -> DactlError:
-    """The error for an action that has a file but is not in the org yet."""
-    return DactlError(
-        f"{spec.name!r} ({spec.source}) is not in the org yet: run `dactl apply` to create "
-        f"it, or test the file with --offline"
-    )
