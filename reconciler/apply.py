@@ -40,8 +40,8 @@ from reconciler.apply_base import (
     _target,
     _version,
 )
-from reconciler.apply_draft import DraftSteps
 from reconciler.apply_function import FunctionWriter
+from reconciler.apply_newdraft import NewDraftSteps
 from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, OK, UNKNOWN, AuditLog
 from reconciler.canonical import Canonical, content_hash
 from reconciler.diff import diff
@@ -71,7 +71,7 @@ class ApplyResult:
         return [o for o in self.outcomes if not o.ok]
 
 
-class Applier(DraftSteps):
+class Applier(NewDraftSteps):
     """Carries out changes through an ``ActionsApi``.
 
     ``saved_plan``: the changes come from a reviewed plan file, so a conflicting edit in the

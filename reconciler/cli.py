@@ -2,158 +2,28 @@
 
 from __future__ import annotations
 
-import functools
-import logging
-import os
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from reconciler import __version__
-from reconciler.errors import DactlError, ProblemsError
+from reconciler.cli_support import (
+    DEFAULT_AUDIT_LOG,
+    connection_options,
+    fetch_progress,
+    handle_errors,
+    output_options,
+    print_note,
+    report_format,
+    use_color,
+)
+from reconciler.errors import DactlError
 from reconciler.exitcodes import ExitCode
 from reconciler.render import formats, render
 from reconciler.sandbox.command import sandbox
-from reconciler.secrets import RedactingFilter, redacting_output
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_AUDIT_LOG = Path(".dactl") / "audit.jsonl"
-
-
-def handle_errors(func: F) -> F:
-    """Expected errors become one line on stderr and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ProblemsError as exc:
-            for line in exc.lines():
-                click.echo(line, err=True)
-            click.echo(exc.closing, err=True)
-            sys.exit(ExitCode.ERROR)
-        except DactlError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(ExitCode.ERROR)
-        except KeyboardInterrupt:
-            click.echo(
-                "\nInterrupted. Writes already sent are in the audit log; run plan to see "
-                "where the org stands.",
-                err=True,
-            )
-            sys.exit(ExitCode.INTERRUPTED)
-
-    return wrapper  # type: ignore[return-value]
-
-
-_log_handler: logging.Handler | None = None
-
-
-def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
-    """``-v``: retries, rate-limit waits and transport failures; ``-vv``: every request
-    too (method, URL and status only: never headers or bodies). On stderr, redacted."""
-    global _log_handler
-    if not value:
-        return
-    logger = logging.getLogger("reconciler")
-    if _log_handler is not None:
-        logger.removeHandler(_log_handler)
-    _log_handler = logging.StreamHandler(sys.stderr)
-    _log_handler.addFilter(RedactingFilter())
-    _log_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(_log_handler)
-    logger.setLevel(logging.DEBUG if value > 1 else logging.INFO)
-
-
-def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value:
-        os.environ["NO_COLOR"] = "1"  # this process only: what no-color.org asks for
-
-
-_OUTPUT_OPTIONS = (
-    click.option(
-        "-v",
-        "--verbose",
-        count=True,
-        expose_value=False,
-        callback=_verbosity,
-        help="Show retries, rate-limit waits and network failures on stderr (-vv: every "
-        "request too). Never secrets.",
-    ),
-    click.option(
-        "--no-color",
-        is_flag=True,
-        expose_value=False,
-        callback=_no_color,
-        help="No colors (so does the NO_COLOR environment variable).",
-    ),
-)
-
-
-def output_options(func: F) -> F:
-    """``-v/--verbose`` and ``--no-color``, on every command."""
-    for option in reversed(_OUTPUT_OPTIONS):
-        func = option(func)
-    return func
-
-
-_CONNECTION_OPTIONS = (
-    click.option("--refresh", is_flag=True, help="Ignore the local cache of live actions."),
-    # No envvar= here: the options carry only what was typed, and ConnectionSettings.resolve
-    # reads the environment, so a flag always beats GENESYSCLOUD_* and those beat dactl.yaml.
-    click.option(
-        "--api-url",
-        metavar="URL",
-        help="API base URL (https://api.mypurecloud.ie, or the sandbox's); beats --region. "
-        "Else GENESYSCLOUD_API_URL, GENESYSCLOUD_API_REGION, GENESYSCLOUD_REGION, then "
-        "apiUrl:/region: in dactl.yaml. There is no default org.",
-    ),
-    click.option(
-        "--region",
-        metavar="REGION",
-        help="Region key (eu-west-1) or domain (mypurecloud.ie) of the org; beats the "
-        "environment and dactl.yaml.",
-    ),
-    click.option(
-        "--concurrency",
-        default=8,
-        show_default=True,
-        type=click.IntRange(1, 32),
-        help="Requests in flight at once.",
-    ),
-)
-
-
-report_format = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(formats("plan")),
-    default="text",
-    show_default=True,
-    help="Output format: terminal text, a Markdown comment, or versioned JSON.",
-)
-
-
-def _color() -> bool:
-    """Colors on a terminal only, and never when NO_COLOR is set (no-color.org)."""
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _note(text: str) -> None:
-    """A note for the user (which org location is used, and why), on stderr."""
-    click.echo(f"note: {text}", err=True)
-
-
-def connection_options(func: F) -> F:
-    """``--refresh``, ``--api-url``, ``--region`` and ``--concurrency``: the options of every
-    command that reads the org."""
-    for option in reversed(_CONNECTION_OPTIONS):
-        func = option(func)
-    return func
+from reconciler.secrets import redacting_output
 
 
 class _Dactl(click.Group):
@@ -264,12 +134,12 @@ def plan(
             "overwrite) an action file"
         )
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
-    with _progress(orchestrator):
+    with fetch_progress(orchestrator):
         result = orchestrator.plan(targets=list(targets) or None)
     org = result.organization
-    click.echo(render("plan", fmt, result.plan, color=_color(), org=org), nl=False)
+    click.echo(render("plan", fmt, result.plan, color=use_color(), org=org), nl=False)
     if out is not None:
         save_plan(result.plan, out, directory, result.org, org)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
@@ -305,53 +175,16 @@ def drift(
     from reconciler.render.drift import webhook_body
 
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
-    with _progress(orchestrator):
+    with fetch_progress(orchestrator):
         report, org = orchestrator.drift()
-    click.echo(render("drift", fmt, report, color=_color(), org=org), nl=False)
+    click.echo(render("drift", fmt, report, color=use_color(), org=org), nl=False)
     if webhook and report.drifted:
         from reconciler.webhook import post_json
 
         post_json(webhook, webhook_body(report, org=org))
     sys.exit(ExitCode.CHANGES if report.drifted else ExitCode.OK)
-
-
-class _progress:
-    """A progress bar on stderr while live actions are fetched, only when stderr is a TTY."""
-
-    def __init__(self, orchestrator: Any) -> None:
-        self.orchestrator = orchestrator
-        self.bar: Any = None
-        self.lock = threading.Lock()  # fetches report progress from several threads
-
-    def __enter__(self) -> _progress:
-        if sys.stderr.isatty():
-            self.orchestrator.on_total = self._start
-            self.orchestrator.on_progress = self._advance
-        return self
-
-    def _advance(self, n: int) -> None:
-        with self.lock:
-            if self.bar is None:
-                return
-            self.bar.update(n)
-            done = self.bar.pos >= self.bar.length
-        if done:  # end the line before anything else prints
-            self.__exit__()
-
-    def _start(self, total: int) -> None:
-        if total:
-            self.bar = click.progressbar(
-                length=total, label="Fetching live actions", file=sys.stderr
-            )
-            self.bar.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        with self.lock:
-            bar, self.bar = self.bar, None
-        if bar is not None:
-            bar.__exit__(None, None, None)
 
 
 @main.command()
@@ -428,7 +261,7 @@ def apply(
             "apply asks for confirmation, and there is no terminal to ask on: pass "
             "--auto-approve, or apply a plan file saved by `dactl plan --out`"
         )
-    color = _color()
+    color = use_color()
 
     def confirm(plan: Any) -> bool:
         org = orchestrator.organization
@@ -446,9 +279,9 @@ def apply(
         return answer.strip() == "yes"
 
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
-    with _progress(orchestrator):
+    with fetch_progress(orchestrator):
         result = orchestrator.apply(
             saved=saved,
             targets=list(targets) or None,
@@ -505,9 +338,9 @@ def export(
     from reconciler.orchestrator import Connection, Orchestrator
 
     orchestrator = Orchestrator(
-        out, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+        out, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
-    with _progress(orchestrator):
+    with fetch_progress(orchestrator):
         result = orchestrator.export(integrations=integrations, force=force)
     for line in result.file_lines():
         click.echo(line)
@@ -615,7 +448,7 @@ def run_test(
     if response_file is not None and not offline:
         raise DactlError("--response is a sample answer for offline tests: add --offline")
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=_note
+        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
     result = orchestrator.run_test(
         name,

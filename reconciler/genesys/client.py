@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -17,7 +14,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from tenacity.wait import wait_exponential, wait_random
 
-from reconciler import __version__, jsonsafe
+from reconciler import __version__
 from reconciler.errors import ApiError, ResponseShapeError
 
 from ._bounds import (
@@ -31,12 +28,21 @@ from ._bounds import (
     install_deadlines,
     read_body,
 )
-from ._errors import correlation_id, describe_transport_error, error_from_response, html_page
+from ._errors import describe_transport_error, error_from_response
 from ._pacing import Pacer
-from ._shapes import Shape, ShapeProblem
-from .auth import AccessTokenAuth, ClientCredentialsAuth
-from .settings import ConnectionSettings, is_loopback_host
-from .text import printable
+from ._shapes import Shape
+from ._support import (
+    _NOT_SENT_ERRORS,
+    _clean_params,
+    _decode,
+    _make_auth,
+    _origin,
+    _results_in_order,
+    _Retry,
+    _retry_after,
+)
+from ._upload import put_presigned
+from .settings import ConnectionSettings
 
 logger = logging.getLogger("reconciler.genesys")
 
@@ -46,49 +52,9 @@ R = TypeVar("R")
 # /test and /execute answer once the action has run: up to its timeout (at most 60 s).
 RUNS_ACTION_EXTRA = 60.0
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# These fail before a single byte reaches the server, so any method may be resent.
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # These may fail after the server got the request: resend only idempotent calls.
 _AMBIGUOUS_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
-
-class _Retry(Exception):
-    """An attempt failed in a way that another attempt may fix."""
-
-    def __init__(
-        self,
-        error: ApiError,
-        *,
-        retry_after: float | None = None,
-        rate_limited: bool = False,
-        unreachable: bool = False,
-        timed_out: bool = False,
-        gone: bool = False,
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
-        self.rate_limited = rate_limited
-        self.unreachable = unreachable
-        self.timed_out = timed_out
-        # The server itself looks gone (no connection, or no answer in time), not just one
-        # request lost (a connection dropped after the request): later requests skip it.
-        self.gone = gone
-        self.timeouts = 0  # timeouts so far in this request, this one included
-
-    def give_up(self, attempts: int) -> ApiError:
-        err = self.error
-        if self.rate_limited:
-            message = f"rate limited by the org: gave up after {attempts} attempts: {err.message}"
-        else:
-            message = f"{err.message} (gave up after {attempts} attempts)"
-        return type(err)(
-            message,
-            status=err.status,
-            code=err.code,
-            correlation_id=err.correlation_id,
-            body=err.body,
-        )
 
 
 class GenesysClient:
@@ -223,14 +189,7 @@ class GenesysClient:
             raise ApiError(
                 f"{method} {path}: not sent, the server failed earlier in this run: {gone.message}"
             )
-        retrying = Retrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retry),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
+        retrying = self._retrying()
         timeouts = 0
 
         def attempt() -> httpx.Response:
@@ -293,54 +252,9 @@ class GenesysClient:
 
     def upload(self, url: str, content: bytes, headers: Mapping[str, str]) -> None:
         """PUT ``content`` to a presigned ``url`` (a function package), with the headers the
-        API asked for and never our bearer token: the URL is itself the credential.
-
-        A PUT of the same bytes is idempotent, so transport failures and 5xx are retried.
-        The URL (its signature) is never logged or shown; only its host is.
-        """
-        parts = httpx.URL(url)
-        host = parts.host
-        if parts.scheme not in ("http", "https") or not host:
-            raise ApiError("the API returned an upload URL that is not http(s)")
-        if parts.scheme == "http" and not is_loopback_host(host):
-            raise ApiError(f"refusing to upload a package over plain http to {host}")
-        where = f"PUT {parts.scheme}://{host} (package upload)"
-
-        def attempt() -> httpx.Response:
-            request = self._uploads.build_request("PUT", url, content=content, headers=headers)
-            try:
-                with self._slots:
-                    response = self._uploads.send(request)
-            except BodyError as exc:
-                raise ApiError(f"{where}: {exc}", status=exc.status) from exc
-            except httpx.RequestError as exc:
-                raise _Retry(
-                    ApiError(f"cannot reach {host}: {describe_transport_error(exc)} ({where})"),
-                    unreachable=isinstance(exc, _NOT_SENT_ERRORS),
-                ) from exc
-            if response.is_success:
-                return response
-            error = ApiError(
-                f"{where}: {_upload_reason(response)}",
-                status=response.status_code,
-            )
-            if response.status_code >= 500 or response.status_code == 429:
-                raise _Retry(error, retry_after=_retry_after(response))
-            raise error
-
-        retrying = Retrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retry),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        try:
-            retrying(attempt)
-        except _Retry as exc:
-            attempts = int(retrying.statistics.get("attempt_number", 1))
-            raise exc.give_up(attempts) from exc.__cause__
+        API asked for and never our bearer token: the URL is itself the credential. Retried
+        like an idempotent call; the URL (its signature) is never logged, only its host."""
+        put_presigned(self._uploads, self._slots, self._retrying(), url, content, headers)
 
     def delete(self, path: str, *, params: Mapping[str, Any] | None = None) -> None:
         """DELETE (expects 204)."""
@@ -513,6 +427,17 @@ class GenesysClient:
             self._retry_after_until = max(self._retry_after_until, now + retry_after)
         return None
 
+    def _retrying(self) -> Retrying:
+        """The retry policy of one call: ``_stop``, ``_wait`` and the injected sleep."""
+        return Retrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retry) and exc.unreachable:
@@ -559,111 +484,3 @@ class GenesysClient:
             exc.status = response.status_code
             exc.request = response.request
             raise
-
-
-def _make_auth(
-    settings: ConnectionSettings,
-    *,
-    clock: Callable[[], float],
-    user_agent: str,
-    timeout: httpx.Timeout,
-) -> httpx.Auth:
-    if settings.access_token is not None:
-        return AccessTokenAuth(settings.access_token)
-    if not settings.client_id or not settings.client_secret:
-        raise ValueError("ConnectionSettings has neither an access token nor client credentials")
-    return ClientCredentialsAuth(
-        token_url=f"{settings.login_url}/oauth/token",
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        clock=clock,
-        user_agent=user_agent,
-        timeout=timeout,
-    )
-
-
-def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    # httpx would send None as an empty value; Genesys wants booleans as "true"/"false".
-    if not params:
-        return None
-    return {
-        key: ("true" if value else "false") if isinstance(value, bool) else value
-        for key, value in params.items()
-        if value is not None
-    }
-
-
-def _decode(response: httpx.Response, shape: Shape | None = None) -> Any:
-    """The JSON of a 2xx answer, checked by ``shape``; anything unusable is a
-    ``ResponseShapeError`` (with the 2xx status: a write was accepted)."""
-    request = response.request
-    what = f"{request.method} {request.url.path}"
-    body = None
-    if response.content:
-        try:
-            body = jsonsafe.loads(response.text)
-        except jsonsafe.JsonTooDeep as exc:
-            problem = f"the response's JSON {exc}"
-        except ValueError:
-            page = html_page(response, response.text)
-            problem = "the response is not JSON" + (f" ({page})" if page else "")
-        else:
-            problem = ""
-        if problem:
-            raise ResponseShapeError(
-                f"{what}: {problem}",
-                status=response.status_code,
-                correlation_id=correlation_id(response),
-            )
-    if shape is None:
-        return body
-    try:
-        return shape(body)
-    except ShapeProblem as exc:
-        raise ResponseShapeError(
-            f"{what}: the server answered an unexpected shape: {exc}",
-            status=response.status_code,
-            correlation_id=correlation_id(response),
-        ) from None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _upload_reason(response: httpx.Response) -> str:
-    """A short reason for a refused upload; object stores answer in XML (``<Code>``)."""
-    text = response.text[:2000]
-    match = re.search(r"<Code>([^<]{1,80})</Code>", text)
-    if match:
-        return f"HTTP {response.status_code} {printable(match.group(1))}"
-    return f"HTTP {response.status_code} {printable(response.reason_phrase)}".rstrip()
-
-
-def _origin(exc: httpx.RequestError, fallback: httpx.Request) -> str:
-    try:
-        url = exc.request.url
-    except RuntimeError:  # raised without a request attached (e.g. by a mock transport)
-        url = fallback.url
-    return f"{url.scheme}://{url.netloc.decode('ascii')}"
-
-
-def _results_in_order(futures: list[Future[R]]) -> list[R]:
-    for future in futures:
-        error = None if future.cancelled() else future.exception()
-        if error is not None:
-            raise error
-    return [future.result() for future in futures]
