@@ -119,10 +119,9 @@ def literal_credential(header: str, value: str) -> bool:
 def _templated(value: str) -> bool:
     if "$" not in value:
         return False
-    # Imported here: reconciler.validate's package imports its lint, which imports this
-    # module; the scanner itself depends on nothing.
-    from reconciler.validate.templates import TOOLS
-    from reconciler.velocity.scan import scan
+    # Imported here, as only templated-looking values need it (the scanner depends on
+    # nothing of dactl's).
+    from reconciler.velocity.scan import TOOLS, scan
 
     roots = TOOLS | {"input", "authResponse"}
     for ref in scan(value).references:

@@ -19,24 +19,8 @@ from typing import Any
 from reconciler.config.tree import JsonPath, Located
 from reconciler.diagnostics import Mark, Problem, warning
 from reconciler.validate.schema import dotted
-from reconciler.velocity.scan import Reference, ScanResult, scan
+from reconciler.velocity.scan import TOOLS, Reference, ScanResult, scan
 
-# Tools Genesys documents for data action templates, plus Velocity's own loop helpers.
-TOOLS = frozenset(
-    {
-        "esc",
-        "math",
-        "encoding",
-        "successTemplateUtils",
-        "urlTool",
-        "credentials",
-        "salesforce",
-        "msdynamics",
-        "foreach",
-        "velocityCount",
-        "velocityHasNext",
-    }
-)
 SUCCESS_BUILTINS = TOOLS | {"rawResult", "input"}
 BUILTIN_INPUTS = frozenset({"rawRequest"})
 

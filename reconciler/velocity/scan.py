@@ -13,6 +13,24 @@ from dataclasses import dataclass
 
 __all__ = ["Reference", "ScanProblem", "ScanResult", "scan"]
 
+# Tools Genesys documents for data action templates, plus Velocity's own loop helpers.
+TOOLS = frozenset(
+    {
+        "esc",
+        "math",
+        "encoding",
+        "successTemplateUtils",
+        "urlTool",
+        "credentials",
+        "salesforce",
+        "msdynamics",
+        "foreach",
+        "velocityCount",
+        "velocityHasNext",
+    }
+)
+
+
 
 @dataclass(frozen=True)
 class Reference:
