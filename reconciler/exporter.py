@@ -167,7 +167,7 @@ def write_export(
     integrations = live.integrations
     unknown = [name for name in scope if name not in integrations.by_name]
     if unknown:
-        known = ", ".join(sorted(set(integrations.by_id.values()))) or "none"
+        known = ", ".join(sorted(set(integrations.names_by_id.values()))) or "none"
         where = f" ({scope_from})" if scope_from else ""
         raise ExportError(
             f"no integration named {', '.join(repr(n) for n in unknown)} in the org{where}; "
@@ -175,7 +175,8 @@ def write_export(
         )
     actions = sorted(live.actions, key=lambda a: (a.canonical["name"], a.id))
     refuse_duplicate_names(actions)  # before anything is written
-    names = list(scope) or sorted({integrations.by_id[_integration_id(live, a)] for a in actions})
+    by_id = integrations.names_by_id
+    names = list(scope) or sorted({by_id[_integration_id(live, a)] for a in actions})
     ambiguous = sorted(set(names) & integrations.ambiguous)
     if ambiguous:
         raise ExportError(
@@ -190,7 +191,7 @@ def write_export(
     result = ExportResult(directory, tuple(names), merged=target.had_actions)
     for action in actions:
         name = action.canonical["name"]
-        integration = integrations.by_id[_integration_id(live, action)]
+        integration = integrations.names_by_id[_integration_id(live, action)]
         text = action_to_yaml(live.raw[action.id], integration, schema_ref=action_schema)
         existing = target.existing.get(name)
         if existing is None:

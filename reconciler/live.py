@@ -100,14 +100,11 @@ class LiveCache:
 
 @dataclass
 class LiveState:
-    """The in-scope live actions, the integrations, and what the fetch cost."""
+    """The in-scope live actions (canonical, and ``raw`` as read) and the integrations."""
 
     actions: list[LiveAction]
     integrations: Integrations
     raw: dict[str, dict[str, Any]] = field(default_factory=dict)
-    listed: int = 0
-    from_cache: int = 0
-    fetched: int = 0
 
 
 def fetch_live(
@@ -133,15 +130,14 @@ def fetch_live(
     listed_ids = {str(a.get("integrationId")) for a in listing}
     integrations = integrations_for(api, cache, listed_ids, wanted_names)
     scope = list(scope)
-    in_scope_ids = integrations.ids_named(scope) if scope else set(integrations.by_id)
+    in_scope_ids = integrations.ids_named(scope) if scope else set(integrations.names_by_id)
     listing = [a for a in listing if a.get("integrationId") in in_scope_ids]
-    state = LiveState(actions=[], integrations=integrations, listed=len(listing))
+    state = LiveState(actions=[], integrations=integrations)
     missing: list[dict[str, Any]] = []
     for summary in listing:
         cached = cache.get_action(summary["id"], summary["version"]) if cache else None
         if cached is not None:
             state.raw[summary["id"]] = cached
-            state.from_cache += 1
         else:
             missing.append(summary)
     if progress_total:
@@ -161,8 +157,7 @@ def fetch_live(
 
     for full in api.client.map(fetch, missing):
         state.raw[full["id"]] = full
-        state.fetched += 1
-    names = integrations.by_id
+    names = integrations.names_by_id
     state.actions = [
         LiveAction(action_id, int(action.get("version", 0)), canonical_live(action, names))
         for action_id, action in sorted(state.raw.items())

@@ -52,10 +52,6 @@ class Integrations:
         return self.types_by_id.get(integration_id) == FUNCTION_INTEGRATION_TYPE
 
     @property
-    def by_id(self) -> dict[str, str]:
-        return self.names_by_id
-
-    @property
     def by_name(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for ident, name in sorted(self.names_by_id.items()):
@@ -378,7 +374,7 @@ def refuse_duplicate_names(
 
 def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:
     if spec.integration_id is not None:
-        name = integrations.by_id.get(spec.integration_id)
+        name = integrations.names_by_id.get(spec.integration_id)
         if name is None:
             raise PlanError(
                 f"{spec.source}: integrationId {spec.integration_id!r} is not an "

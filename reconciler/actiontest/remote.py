@@ -75,7 +75,7 @@ def differing_fields(spec: ActionSpec, target: LiveTarget) -> list[str]:
     """The fields where the action file differs from the live action (as plan compares)."""
     integrations = target.integrations
     integration_id = spec.integration_id or integrations.by_name.get(spec.integration or "", "")
-    integration_name = integrations.by_id.get(integration_id, spec.integration or "")
+    integration_name = integrations.names_by_id.get(integration_id, spec.integration or "")
     desired = canonical_desired(spec, integration_id, integration_name)
     return [change.dotted for change in diff(target.canonical, desired)]
 

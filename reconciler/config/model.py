@@ -83,11 +83,6 @@ class ActionSpec:
             function=FunctionSpec.from_data(function, path) if function is not None else None,
         )
 
-    @property
-    def effective_category(self) -> str | None:
-        """The category Genesys will store: the explicit one, else the integration name."""
-        return self.category or self.integration
-
 
 @dataclass(frozen=True)
 class ProjectSpec:

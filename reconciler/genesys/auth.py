@@ -43,7 +43,6 @@ class ClientCredentialsAuth(httpx.Auth):
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
-        self.tokens_fetched = 0
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -117,7 +116,6 @@ class ClientCredentialsAuth(httpx.Auth):
         self._refresh_at = self._clock() + lifetime - min(60.0, lifetime * 0.1)
         register_secret(token)  # masked in any output that echoes it
         self._token = token
-        self.tokens_fetched += 1
         return True
 
     def _failure(self, response: httpx.Response, body: Any) -> AuthError:
