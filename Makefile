@@ -29,9 +29,16 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check reconciler tests scripts
 	$(BIN)/mypy
 
-# The e2e tests mostly wait on subprocesses and sockets: four workers on two cores.
+# Unit tests (no server, no subprocess) with the coverage floor, then the tests that run
+# the real CLI or a real sandbox. They mostly wait on sockets: four workers on two cores.
+SERVER_TESTS := tests/e2e tests/sandbox tests/test_demo.py tests/test_cli.py
+PYTEST := $(BIN)/python -m pytest -n 4 --dist loadfile -p no:cacheprovider
+
 test: lint
-	$(BIN)/python -m pytest -n 4 --dist loadfile
+	$(PYTEST) -m "not e2e" $(SERVER_TESTS:%=--ignore=%) --cov --cov-report=term:skip-covered \
+		--cov-report=json:.coverage.json tests
+	$(BIN)/python scripts/coverage_floor.py .coverage.json
+	$(PYTEST) $(SERVER_TESTS)
 
 bench: $(STAMP_DEV)
 	$(BIN)/python scripts/bench.py
@@ -41,4 +48,4 @@ chaos: $(STAMP_DEV)
 	DACTL_CHAOS_SIZE=300 $(BIN)/python -m pytest -m chaos -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .dactl .demo build *.egg-info
+	rm -rf $(VENV) .dactl .demo build *.egg-info .coverage .coverage.json

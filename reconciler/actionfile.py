@@ -1,8 +1,9 @@
-"""A live action (API shape) as one YAML action file of ours (DESIGN "One action per file").
+"""A live action (API shape) as one YAML action file of ours (one action per file).
 
 The file is built from the canonical form of ``reconciler.diff``, so everything that form
 ignores (server-owned fields, default templates, empty maps) stays out of the file, and a
-plan of the written file against the same live action shows no change (DESIGN rule 6).
+plan of the written file against the same live action shows no change (rule 6 of
+docs/architecture.md).
 Multi-line strings become literal block scalars when that is loss-free, else double-quoted.
 """
 

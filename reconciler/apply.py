@@ -1,6 +1,6 @@
 """Execute a plan against the org: version-aware writes, conflict rules, an audit line per write.
 
-DESIGN rules kept here:
+The rules of docs/architecture.md kept here:
 
 3. On a 409 (or the 400 "does not match ... version"), re-fetch and re-diff. Without a saved
    plan, retry with the new version (bounded). With a saved plan, retry only while the live

@@ -3,11 +3,11 @@
 Taken for contract changes where the project allows them, and for every change of a
 Function action. Three rules shape it:
 
-- **Own drafts are never orphans** (DESIGN rule 9). Each draft is recorded before it is
-  created (``reconciler.drafts``); a draft found later is resumed when it already holds the
-  desired content, discarded and made again when it is dactl's own, and refused when it
-  is someone else's, unless ``--take-over-drafts``. Drafts left behind that no change of
-  the run takes up are discarded first. A step that fails discards the draft.
+- **Own drafts are never orphans** (docs/architecture.md, rule 9). Each draft is recorded
+  before it is created (``reconciler.drafts``); a draft found later is resumed when it
+  already holds the desired content, discarded and made again when it is dactl's own, and
+  refused when it is someone else's, unless ``--take-over-drafts``. Drafts left behind that
+  no change of the run takes up are discarded first. A step that fails discards the draft.
 - **Publishing is not version-guarded** in the API (``PublishDraftInput`` carries the
   draft's version only), so the published version is checked just before publishing, and
   after it: a version that moved by more than the publish means an edit made meanwhile was

@@ -3,7 +3,7 @@
 A new action's draft is recorded before it is created (by name and integration, its id
 once the create answers), so one left by a crash is found and deleted with its draft-only
 action; ``sweep_drafts`` clears every draft an earlier run left that no change of this run
-takes up (DESIGN rule 9).
+takes up (docs/architecture.md, rule 9).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit log: one JSON line per write request dactl sends (DESIGN rule 8).
+"""The audit log: one JSON line per write request dactl sends (docs/architecture.md, rule 8).
 
 A line records what the org did, never a guess: after a lost response the write is read
 back and its ``outcome`` says what was found (see ``Outcome`` values below).

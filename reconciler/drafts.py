@@ -1,4 +1,4 @@
-"""The drafts dactl has started and not yet published or discarded (DESIGN rule 9).
+"""The drafts dactl has started and not yet published or discarded (docs/architecture.md, rule 9).
 
 A draft is recorded *before* the request that creates it, so a crash, a kill or a lost
 response at any later point leaves a record: the next apply knows the draft is its own and

@@ -1,4 +1,5 @@
-"""``dactl export``: the live actions of an org as a desired-state tree (DESIGN rule 6).
+"""``dactl export``: the live actions of an org as a desired-state tree (rule 6 of
+docs/architecture.md).
 
 Two steps around the fetch that ``Orchestrator.export`` makes: ``prepare_export`` reads the
 target directory (no network) and refuses one that already holds action files unless

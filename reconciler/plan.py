@@ -1,9 +1,10 @@
 """The plan: what would change in the org, as immutable, sorted, counted change objects.
 
-Identity is the action name inside the managed scope (DESIGN rule 1). Config, name and
-category changes are one in-place update; contract changes take the draft path on the same
-id; an integration or ``secure`` change (``secure`` is fixed once published), or a contract
-change where the org refuses them, is a replace (new id). Deletes appear only with prune on.
+Identity is the action name inside the managed scope (docs/architecture.md, rule 1). Config,
+name and category changes are one in-place update; a contract, integration or ``secure``
+change is a replace (new id), but a contract change takes the draft path on the same id
+where the project says its org accepts that; every change of a Function action goes through
+a draft. Deletes appear only with prune on.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Safety:
-    """The project's safety thresholds (DESIGN ``safety``), in the octoDNS manner.
+    """The project's safety thresholds (``safety`` in dactl.yaml), in the octoDNS manner.
 
     When at least ``min_existing`` actions exist in scope, a plan that updates more than
     ``max_update_percent`` of them, or deletes more than ``max_delete_percent``, is unsafe:
@@ -353,9 +354,9 @@ def _group_live(live: Iterable[LiveAction]) -> dict[str, list[LiveAction]]:
 def refuse_duplicate_names(
     actions: Iterable[LiveAction], *, among: Collection[str] | None = None
 ) -> None:
-    """DESIGN rule 1, in its one place: a name two live actions carry is a ``PlanError``
-    naming both ids, never a guess. ``among``: only these names matter (live duplicates no
-    file names are not in the way of a plan, and prune deletes them all)."""
+    """Rule 1 of docs/architecture.md, in its one place: a name two live actions carry is
+    a ``PlanError`` naming both ids, never a guess. ``among``: only these names matter
+    (live duplicates no file names are not in the way of a plan; prune deletes them all)."""
     ids: dict[str, list[str]] = {}
     for action in actions:
         ids.setdefault(action.canonical["name"], []).append(action.id)

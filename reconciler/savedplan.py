@@ -1,6 +1,6 @@
 """The saved-plan file (``dactl plan --out``, read by ``dactl apply PLAN``): its format,
-writing it, reading it, and telling whether it is stale (DESIGN rule 2). The JSON plan of
-``--format json`` is the same document, written by ``plan_to_dict`` here.
+writing it, reading it, and telling whether it is stale (docs/architecture.md, rule 2).
+The JSON plan of ``--format json`` is the same document, written by ``plan_to_dict`` here.
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ def from_saved(
     org: str,
     safety: Safety,
 ) -> tuple[Plan, list[str]]:
-    """The changes of a reviewed plan, checked against the org as it is now (DESIGN rule 2):
+    """The changes of a reviewed plan, checked against the org as it is now
+    (docs/architecture.md, rule 2):
     ``fresh`` is a plan made now (with prune on, to see planned deletes) against
     ``live_actions`` of the org whose key is ``org``.
 

@@ -37,7 +37,7 @@ def find_live(
 ) -> LiveTarget | None:
     """The live action named ``name`` in the managed ``scope`` (every integration when
     empty), read as plan reads it; None when there is none. Two of one name is an error
-    naming both ids (DESIGN rule 1)."""
+    naming both ids (docs/architecture.md, rule 1)."""
     state = fetch_live(api, scope=scope, cache=cache, name=name)
     refuse_duplicate_names(state.actions)
     if not state.actions:

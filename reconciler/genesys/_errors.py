@@ -82,7 +82,7 @@ def _code_and_message(response: httpx.Response, body: Any) -> tuple[str | None, 
 def is_version_conflict(status: int, message: str) -> bool:
     """409, or a 400 "Supplied version 2 does not match latest draft version 1" (or "...
     does not match the current version ..."), as the Terraform provider's
-    ``util.IsVersionMismatch`` (genesys-api.md §3). Unlike it, a 408 is no conflict here:
+    ``util.IsVersionMismatch`` (docs/genesys-api-notes.md). Unlike it, a 408 is no conflict here:
     its outcome is unknown, so the client resends it where that is safe (a versioned PATCH
     is) and the applier treats a create that got one as possibly done."""
     lowered = message.lower()

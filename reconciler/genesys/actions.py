@@ -18,7 +18,7 @@ REQUEST_TEMPLATE = "requesttemplate.vm"
 SUCCESS_TEMPLATE = "successtemplate.vm"
 MAX_IDS_PER_LISTING = 50  # the documented limit of the ``ids`` filter
 # After a DELETE, GET until 404 for at most this long: the Terraform provider polls the
-# same way for up to 30 s (genesys-api.md §10, integration_action delete).
+# same way for up to 30 s (docs/genesys-api-notes.md, integration_action delete).
 DELETE_WAIT_SECONDS = 30.0
 _FIRST_POLL_SECONDS = 0.25
 _MAX_POLL_SECONDS = 2.0
@@ -349,7 +349,7 @@ class ActionsApi:
         """Inline both templates: each one that did not come inline is read from its
         ``.vm`` file, whether or not a ``*TemplateUri`` names it. Genesys' defaults are
         never assumed; the Terraform provider, too, always GETs both files
-        (``readIntegrationAction``, genesys-api.md §10)."""
+        (``readIntegrationAction``, docs/genesys-api-notes.md)."""
         config = action.get("config")
         if not isinstance(config, dict):
             return action

@@ -180,8 +180,8 @@ class GenesysClient:
         """Send one API call with retries; return the 2xx response or raise ApiError.
 
         ``runs_action``: the call runs a data action and answers when it has (``/test``,
-        ``/execute``), which may take the action's own timeout (up to 60 s, genesys-api.md
-        §4): its read timeout and deadline leave room for that."""
+        ``/execute``), which may take the action's own timeout (up to 60 s,
+        docs/genesys-api-notes.md): its read timeout and deadline leave room for that."""
         method = method.upper()
         safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         gone = self._gone
@@ -392,7 +392,7 @@ class GenesysClient:
         retryable = status == 408 or (status >= 500 and status != 501)
         if not retryable or not (safe or not sent):
             return error
-        # Honoured on 503 as on 429, as the Terraform provider does (genesys-api.md §10).
+        # Honoured on 503 as on 429, as the Terraform provider does (docs/genesys-api-notes.md).
         retry_after = _retry_after(response) if status == 503 else None
         refusal = self._refuse_wait(retry_after)
         if refusal is not None:

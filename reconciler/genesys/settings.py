@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from reconciler.errors import SettingsError
 from reconciler.secrets import register_client_credentials, register_secret
 
-# Region key -> domain, as in the official SDK's region table (genesys-api.md §6).
+# Region key -> domain, as in the official SDK's region table (docs/genesys-api-notes.md).
 REGIONS: dict[str, str] = {
     "us_east_1": "mypurecloud.com",
     "eu_west_1": "mypurecloud.ie",
@@ -39,7 +39,7 @@ ENV_REGION = "GENESYSCLOUD_REGION"
 ENV_ACCESS_TOKEN = "GENESYSCLOUD_ACCESS_TOKEN"
 ENV_API_URL = "GENESYSCLOUD_API_URL"
 # An API base URL such as https://api.mypurecloud.ie: "Blueprints commonly set
-# GENESYSCLOUD_API_REGION=https://api.<domain>" (genesys-api.md §10, env vars).
+# GENESYSCLOUD_API_REGION=https://api.<domain>" (docs/genesys-api-notes.md, env vars).
 ENV_API_REGION = "GENESYSCLOUD_API_REGION"
 
 _DOMAIN_TO_KEY = {domain: key for key, domain in REGIONS.items()}
@@ -91,7 +91,7 @@ class ConnectionSettings:
         first value set, in this order: ``--api-url``, ``--region``; ``GENESYSCLOUD_API_URL``,
         ``GENESYSCLOUD_API_REGION``, ``GENESYSCLOUD_REGION``; ``apiUrl``, ``region`` of
         ``project_file``. So a URL wins over a region given at the same level. There is no
-        default org (the Terraform provider has no default region either, genesys-api.md
+        default org (the Terraform provider has no default region either, docs/genesys-api-notes.md
         §10): with no location at all, ``SettingsError``. Every other source that names a
         different org becomes one line of ``notices``. Credentials come only from arguments
         or the environment.

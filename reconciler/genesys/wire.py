@@ -1,7 +1,7 @@
 """The Genesys wire shape of an action, both directions: decoding an ``Action`` (and a
 Function action's ``FunctionConfig``) into the canonical form, and encoding the canonical
 form as request bodies (``PostActionInput``, ``UpdateActionInput``, ``UpdateDraftInput``,
-``Function``; field names from the SDK models, genesys-api.md §2)."""
+``Function``; field names from the SDK models, docs/genesys-api-notes.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Settings of the sandbox, including knobs for API behaviour that genesys-api.md tags [I]."""
+"""Settings of the sandbox, including knobs for API behaviour that
+docs/genesys-api-notes.md marks unknown."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ STALE_VERSION_MESSAGE = (
 )
 # The 400 variant of a stale-version PATCH, worded as the client libraries match it: the
 # Terraform provider's util.IsVersionMismatch retries a 400 "does not match the current
-# version" (genesys-api.md §3, §10); the real PATCH answer is unknown [I].
+# version" (docs/genesys-api-notes.md); the real PATCH answer is unknown [I].
 STALE_VERSION_400_MESSAGE = (
     "Supplied version {supplied} does not match the current version {current}"
 )
@@ -50,7 +51,7 @@ class SandboxConfig:
     token_ttl: int = DEFAULT_TOKEN_TTL
     org_name: str = DEFAULT_ORG_NAME
     org_id: str = DEFAULT_ORG_ID
-    # Contracts are fixed once published (help centre, genesys-api.md §3); an org that lets
+    # Contracts are fixed once published (help centre, docs/genesys-api-notes.md); an org that lets
     # a draft change them is emulated with --mutable-contracts.
     mutable_contracts: bool = False
     # [I] knobs: the real values are unknown, so tests can pick the behaviour they assume.
@@ -63,11 +64,11 @@ class SandboxConfig:
     immutable_category: bool = False
     writable_custom_auth: bool = False
     # A PATCH of an action or draft with a stale version: 409 ``conflict_code``, or 400
-    # ``bad.request`` with STALE_VERSION_400_MESSAGE (genesys-api.md §3: unknown [I]).
+    # ``bad.request`` with STALE_VERSION_400_MESSAGE (docs/genesys-api-notes.md: unknown [I]).
     stale_version_status: StaleVersionStatus = 409
     # A deleted action keeps reading (GET 200, in listings) this long after its DELETE
     # returned 204, as an eventually consistent API may (Terraform polls GET until 404 for
-    # up to 30 s after a DELETE, genesys-api.md §10).
+    # up to 30 s after a DELETE, docs/genesys-api-notes.md).
     delete_delay_ms: int = 0
     # [I] Function actions: how long an uploaded package stays "Transferring" before it is
     # processed, whether PUT .../draft/function moves the draft's version, and the runtimes

@@ -1,6 +1,6 @@
 """Genesys Cloud Function actions in the sandbox: settings, code upload, processing.
 
-What the official sources show (genesys-api.md §1 row F, §10): a Function action is created
+What the official sources show (docs/genesys-api-notes.md, §10): a Function action is created
 as a draft (``POST /actions`` is refused for its integration); its code goes into the draft
 through ``POST .../draft/function/upload`` (a presigned URL and the headers to send), a PUT
 of the zip to that URL, and processing (``FunctionZipConfig.status``: Pending, Transferring,

@@ -1,4 +1,4 @@
-"""Endpoints under ``/api/v2/integrations/actions`` (genesys-api.md §1, rows 1-21)."""
+"""Endpoints under ``/api/v2/integrations/actions`` (docs/genesys-api-notes.md, rows 1-21)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Function-action endpoints (genesys-api.md §1 row F) and the sandbox's presigned upload URL."""
+"""Function-action endpoints (docs/genesys-api-notes.md) and the sandbox's presigned upload URL."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ SALESFORCE_INTEGRATION_ID = "5a0e7c3b-1d2f-4e6a-8b9c-000000000003"
 GENESYS_CLOUD_INTEGRATION_NAME = "Genesys Cloud Data Actions"
 WEB_SERVICES_INTEGRATION_NAME = "Web Services Data Actions"
 SALESFORCE_INTEGRATION_NAME = "Salesforce Data Actions"
-# The other data-action integration types (genesys-api.md §5), so every real definition loads.
+# The other data-action integration types (docs/genesys-api-notes.md), so every real
+# definition loads.
 EXTRA_INTEGRATIONS = (
     ("5a0e7c3b-1d2f-4e6a-8b9c-000000000004", "AWS Lambda Data Actions", "aws-lambda-data-actions"),
     (

@@ -131,7 +131,8 @@ class Store(FunctionStoreMixin):
         found += self._check_integration(body.get("integrationId"))
         function = self._integration_type(body.get("integrationId")) == fn.FUNCTION_TYPE
         if function and not draft_only:
-            # The real refusal, quoted in the Terraform provider's PR #2450 (genesys-api.md §10).
+            # The real refusal, quoted in the Terraform provider's PR #2450
+            # (docs/genesys-api-notes.md).
             raise bad_request(
                 f"Integration of type '{fn.FUNCTION_TYPE}' does not support creating "
                 "published actions",

@@ -1,4 +1,4 @@
-"""Limit and contract checks of genesys-api.md §4, reported as Genesys error bodies."""
+"""Limit and contract checks of docs/genesys-api-notes.md, reported as Genesys error bodies."""
 
 from __future__ import annotations
 

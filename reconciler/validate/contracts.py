@@ -1,7 +1,7 @@
 """Contract checks: each schema is valid JSON Schema, and keeps the Genesys contract rules.
 
 Genesys contracts are draft-04 style, so a schema without ``$schema`` is checked against
-the draft-04 meta-schema. The Genesys rules are those of genesys-api.md §4.
+the draft-04 meta-schema. The Genesys rules are those of docs/genesys-api-notes.md.
 """
 
 from __future__ import annotations

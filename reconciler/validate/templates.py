@@ -1,13 +1,13 @@
 """Template lint: variables a template uses that nothing defines.
 
 Request-side templates (URL, body, headers) should use ``input.X`` only for X in the input
-contract. The success template should use translation-map keys, Velocity built-ins and
-what it defines itself. Every finding here is a **warning**, never an error: Genesys saves
-and runs such templates (an unknown reference is just null), so dactl must accept them too
-(DESIGN rule 10); ``dactl validate --strict`` turns them into failures for teams that want
-lint to gate CI. A name that differs from a real one only in letter case is called out as
-such. On a GET, Genesys does not send the request template, and findings there say so.
-Forms the scanner cannot parse are warnings too.
+contract. The success template should use translation-map keys, Velocity built-ins and what
+it defines itself. Every finding here is a **warning**, never an error: Genesys saves and
+runs such templates (an unknown reference is just null), so dactl must accept them too
+(docs/architecture.md, rule 10); ``dactl validate --strict`` turns them into failures for
+teams that want lint to gate CI. A name that differs from a real one only in letter case is
+called out as such. On a GET, Genesys does not send the request template, and findings there
+say so. Forms the scanner cannot parse are warnings too.
 """
 
 from __future__ import annotations
