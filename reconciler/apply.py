@@ -43,11 +43,11 @@ from reconciler.apply_base import (
 from reconciler.apply_function import FunctionWriter
 from reconciler.apply_newdraft import NewDraftSteps
 from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, OK, UNKNOWN, AuditLog
+from reconciler.backend import OrgApi
 from reconciler.canonical import Canonical, content_hash
 from reconciler.diff import diff
 from reconciler.drafts import DraftRegistry
 from reconciler.errors import ApiError, ConflictError, DactlError
-from reconciler.genesys import ActionsApi
 from reconciler.genesys.wire import FUNCTION_KEY, canonical_live, patch_body, post_body
 from reconciler.plan import Change, Integrations, Plan
 
@@ -72,7 +72,7 @@ class ApplyResult:
 
 
 class Applier(NewDraftSteps):
-    """Carries out changes through an ``ActionsApi``.
+    """Carries out changes through an ``OrgApi``.
 
     ``saved_plan``: the changes come from a reviewed plan file, so a conflicting edit in the
     org is never overwritten (rule 3). ``integrations`` names the integrations (for the
@@ -83,7 +83,7 @@ class Applier(NewDraftSteps):
 
     def __init__(
         self,
-        api: ActionsApi,
+        api: OrgApi,
         integrations: Integrations,
         audit: AuditLog,
         *,

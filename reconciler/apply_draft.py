@@ -32,11 +32,11 @@ from reconciler.apply_base import (
     _version,
 )
 from reconciler.audit import APPLIED, CONFLICT, ERROR, NOT_APPLIED, REFUSED, UNKNOWN, AuditLog
+from reconciler.backend import OrgApi
 from reconciler.canonical import Canonical, content_hash
 from reconciler.diff import diff
 from reconciler.drafts import DraftRecord, DraftRegistry, draft_key, now
 from reconciler.errors import ApiError, ConflictError, DactlError
-from reconciler.genesys import ActionsApi
 from reconciler.genesys.wire import FUNCTION_KEY, draft_patch_body
 from reconciler.plan import Change, Integrations
 
@@ -57,7 +57,7 @@ def core_hash(canonical: Canonical) -> str:
 class DraftSteps:
     """The draft path; mixed into ``Applier``, which provides the attributes below."""
 
-    api: ActionsApi
+    api: OrgApi
     audit: AuditLog
     integrations: Integrations
     drafts: DraftRegistry

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.backend import OrgApi
 from reconciler.canonical import Canonical
 from reconciler.errors import FunctionStepError
-from reconciler.genesys import ActionsApi
 from reconciler.genesys.wire import function_body
 from reconciler.packages import Package
 
@@ -34,7 +34,7 @@ class FunctionWriter:
 
     def __init__(
         self,
-        api: ActionsApi,
+        api: OrgApi,
         *,
         processing_timeout: float = DEFAULT_PROCESSING_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,

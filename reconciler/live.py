@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.backend import OrgApi
 from reconciler.fsutil import PRIVATE_FILE_MODE, atomic_write_json, ensure_private_dir
-from reconciler.genesys import ActionsApi
 from reconciler.genesys.wire import FUNCTION_KEY, canonical_live
 from reconciler.plan import Integrations, LiveAction
 
@@ -108,7 +108,7 @@ class LiveState:
 
 
 def fetch_live(
-    api: ActionsApi,
+    api: OrgApi,
     *,
     scope: Iterable[str] = (),
     needed_integrations: Iterable[str] = (),
@@ -166,7 +166,7 @@ def fetch_live(
 
 
 def integrations_for(
-    api: ActionsApi, cache: LiveCache | None, ids: Iterable[str], names: Iterable[str]
+    api: OrgApi, cache: LiveCache | None, ids: Iterable[str], names: Iterable[str]
 ) -> Integrations:
     """The org's integrations (id -> name): from the cache when it knows every id in
     ``ids`` and every name in ``names``, else listed (and cached)."""

@@ -6,7 +6,7 @@ Commands call it and render what it returns; it never prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from reconciler.actiontest.remote import (
 )
 from reconciler.apply import Applier, ApplyResult, Outcome
 from reconciler.audit import AuditLog
+from reconciler.backend import OrgApi
 from reconciler.config.model import ProjectSpec
 from reconciler.drafts import DEFAULT_PATH as DEFAULT_DRAFTS_PATH
 from reconciler.drafts import DraftRegistry
@@ -37,6 +38,16 @@ from reconciler.savedplan import SavedPlan, from_saved
 from reconciler.validate import ValidationReport, validate_tree
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
+
+# Opens the org for a run: the resolved settings and the requests in flight at most.
+Connect = Callable[[ConnectionSettings, int], AbstractContextManager[OrgApi]]
+
+
+@contextmanager
+def connect_genesys(settings: ConnectionSettings, max_concurrency: int) -> Iterator[OrgApi]:
+    """The org over HTTP: a ``GenesysClient`` and the ``ActionsApi`` on it."""
+    with GenesysClient(settings, max_concurrency=max_concurrency) as client:
+        yield ActionsApi(client)
 
 
 @dataclass
@@ -76,6 +87,9 @@ class Orchestrator:
     on_note: Callable[[str], None] | None = None
     # The org of the last plan (name and host), once known: for the apply prompt.
     organization: OrgInfo | None = field(default=None, init=False)
+    # How the org is opened (tests give an in-memory one); looked up when the
+    # orchestrator is made, so replacing ``connect_genesys`` reaches every command.
+    connect: Connect = field(default_factory=lambda: connect_genesys)
 
     def validate(self) -> ValidationReport:
         """Validate the tree; ``ValidationError`` (carrying every problem) when invalid.
@@ -94,7 +108,7 @@ class Orchestrator:
         return report
 
     @contextmanager
-    def session(self, report: ValidationReport) -> Iterator[tuple[ActionsApi, str]]:
+    def session(self, report: ValidationReport) -> Iterator[tuple[OrgApi, str]]:
         """An authenticated actions API for the org, and that org's cache key."""
         settings = ConnectionSettings.resolve(
             api_url=self.connection.api_url,
@@ -106,8 +120,8 @@ class Orchestrator:
         for note in settings.notices:
             if self.on_note is not None:
                 self.on_note(note)
-        with GenesysClient(settings, max_concurrency=self.connection.max_concurrency) as client:
-            yield ActionsApi(client), org_key(settings.api_url, settings.client_id)
+        with self.connect(settings, self.connection.max_concurrency) as api:
+            yield api, org_key(settings.api_url, settings.client_id)
 
     def plan(self, *, targets: list[str] | None = None, prune: bool | None = None) -> PlanResult:
         """Validate, fetch the live scope, and plan. Read-only.
@@ -177,7 +191,7 @@ class Orchestrator:
 
     def _plan_in(
         self,
-        api: ActionsApi,
+        api: OrgApi,
         org: str,
         report: ValidationReport,
         *,

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.backend import OrgApi
 from reconciler.errors import ApiError
-from reconciler.genesys import ActionsApi
 from reconciler.live import LiveCache
-
-ORGANIZATIONS_ME = "/api/v2/organizations/me"
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ def api_host(api_url: str) -> str:
     return urlsplit(api_url).netloc or api_url
 
 
-def lookup_organization(api: ActionsApi, cache: LiveCache | None, api_url: str) -> OrgInfo:
+def lookup_organization(api: OrgApi, cache: LiveCache | None, api_url: str) -> OrgInfo:
     """The org behind ``api``: from ``cache`` when known, else one ``GET
     /api/v2/organizations/me`` (whose answer is cached).
 
@@ -58,7 +56,7 @@ def lookup_organization(api: ActionsApi, cache: LiveCache | None, api_url: str) 
     if cached is not None and isinstance(cached.get("name"), str):
         return OrgInfo(host, cached["name"], _text(cached.get("id")))
     try:
-        body = api.client.get_json(ORGANIZATIONS_ME)
+        body = api.get_organization()
     except ApiError as exc:
         if exc.status is None or exc.status == 401:
             raise

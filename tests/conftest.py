@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,15 @@ def _no_registered_secrets() -> Iterator[None]:
     forget_secrets()
     yield
     forget_secrets()
+
+
+@pytest.fixture
+def org_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials for the in-memory org (``tests/fakes``): a token in the environment,
+    and no other ``GENESYSCLOUD_*`` setting."""
+    for key in [k for k in os.environ if k.startswith("GENESYSCLOUD_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("GENESYSCLOUD_ACCESS_TOKEN", "fake-org-token")
 
 
 @pytest.fixture

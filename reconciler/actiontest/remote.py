@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.backend import OrgApi
 from reconciler.canonical import canonical_desired
 from reconciler.config.model import ActionSpec
 from reconciler.diff import diff
 from reconciler.errors import ApiError, DactlError
-from reconciler.genesys import ActionsApi
 from reconciler.live import LiveCache, fetch_live
 from reconciler.plan import Integrations, refuse_duplicate_names
 from reconciler.secrets import redact_value
@@ -33,7 +33,7 @@ class LiveTarget:
 
 
 def find_live(
-    api: ActionsApi, name: str, *, scope: Iterable[str], cache: LiveCache | None
+    api: OrgApi, name: str, *, scope: Iterable[str], cache: LiveCache | None
 ) -> LiveTarget | None:
     """The live action named ``name`` in the managed ``scope`` (every integration when
     empty), read as plan reads it; None when there is none. Two of one name is an error
@@ -112,7 +112,7 @@ class RemoteRun:
 
 
 def run_remote(
-    api: ActionsApi, name: str, target: LiveTarget, values: Mapping[str, Any], *, secure: bool
+    api: OrgApi, name: str, target: LiveTarget, values: Mapping[str, Any], *, secure: bool
 ) -> RemoteRun:
     """POST the inputs to the live action's ``/test`` and read the step breakdown."""
     run = RemoteRun(name, target.id, target.version, secure)

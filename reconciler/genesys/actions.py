@@ -14,6 +14,7 @@ from .client import GenesysClient
 
 ACTIONS = "/api/v2/integrations/actions"
 INTEGRATIONS = "/api/v2/integrations"
+ORGANIZATIONS_ME = "/api/v2/organizations/me"
 REQUEST_TEMPLATE = "requesttemplate.vm"
 SUCCESS_TEMPLATE = "successtemplate.vm"
 MAX_IDS_PER_LISTING = 50  # the documented limit of the ``ids`` filter
@@ -266,6 +267,13 @@ class ActionsApi:
         return self.client.post_json(
             _action(action_id) + "/execute", json=dict(inputs), runs_action=True
         )
+
+    # -- the org -----------------------------------------------------------------
+
+    def get_organization(self) -> Any:
+        """``GET /api/v2/organizations/me``: the caller's ``Organization`` (``id``, ``name``,
+        ...), as decoded; its shape is the caller's to check."""
+        return self.client.get_json(ORGANIZATIONS_ME)
 
     # -- integrations ------------------------------------------------------------
 
