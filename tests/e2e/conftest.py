@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,25 @@ class Cli:
             timeout=120,
             check=False,
         )
+
+    def on_a_terminal(self, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI with a terminal as stdin, typing ``answer`` at the prompt."""
+        master, slave = pty.openpty()
+        try:
+            os.write(master, answer.encode() + b"\n")
+            return subprocess.run(
+                [sys.executable, "-m", "reconciler", *args],
+                cwd=self.cwd,
+                env=self.env(),
+                stdin=slave,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        finally:
+            os.close(slave)
+            os.close(master)
 
     def api(self) -> GenesysClient:
         settings = ConnectionSettings.resolve(

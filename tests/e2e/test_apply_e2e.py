@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
 import signal
 import subprocess
@@ -366,32 +364,12 @@ def test_no_secret_reaches_output_or_audit(cli: Cli) -> None:
     assert record["fields"] == ["request.headers.Authorization"]
 
 
-def run_on_a_terminal(cli: Cli, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI with a terminal as stdin, typing ``answer`` at the prompt."""
-    master, slave = pty.openpty()
-    try:
-        os.write(master, answer.encode() + b"\n")
-        return subprocess.run(
-            [sys.executable, "-m", "reconciler", *args],
-            cwd=cli.cwd,
-            env=cli.env(),
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        os.close(slave)
-        os.close(master)
-
-
 @pytest.mark.parametrize(("answer", "applied"), [("yes", True), ("y", False), ("no", False)])
 def test_on_a_terminal_apply_shows_the_plan_and_asks(cli: Cli, answer: str, applied: bool) -> None:
     seed_actions(cli, cli.cwd / "actions")
     edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 5")
     before = cli.sandbox.stats()
-    result = run_on_a_terminal(cli, answer, "apply", "actions")
+    result = cli.on_a_terminal(answer, "apply", "actions")
     assert result.returncode == (0 if applied else 1), result.stdout + result.stderr
     out = result.stdout
     assert out.startswith(f"Org: dactl sandbox ({cli.sandbox.base_url.split('//')[1]})\n")

@@ -8,7 +8,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -74,33 +73,11 @@ def test_a_refused_org_lookup_plans_anyway_naming_the_host(cli: Cli) -> None:
     assert text.returncode == 0 and text.stdout.startswith(f"Org: {host(cli)}\n\n")
 
 
-def on_a_terminal(cli: Cli, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI with a terminal as stdin, typing ``answer`` at the prompt."""
-    import pty
-
-    master, slave = pty.openpty()
-    try:
-        os.write(master, answer.encode() + b"\n")
-        return subprocess.run(
-            [sys.executable, "-m", "reconciler", *args],
-            cwd=cli.cwd,
-            env=cli.env(),
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        os.close(slave)
-        os.close(master)
-
-
 def test_the_apply_prompt_names_the_org_of_dactl_sandbox_org_name(workdir: Path) -> None:
     with SandboxProcess("--org-name", "Acme Prod") as sandbox:
         cli = Cli(sandbox, workdir)  # type: ignore[arg-type]
         before = sandbox.stats()
-        result = on_a_terminal(cli, "no", "apply", "actions")
+        result = cli.on_a_terminal("no", "apply", "actions")
         made = requests_by_route(before, sandbox.stats())
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.startswith(f"Org: Acme Prod ({host(cli)})\n")
