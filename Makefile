@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: demo test lint bench chaos clean
+.PHONY: demo test lint bench chaos dist clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dactl needs Python 3.11 or newer")'
@@ -47,5 +47,14 @@ bench: $(STAMP_DEV)
 chaos: $(STAMP_DEV)
 	DACTL_CHAOS_SIZE=300 $(BIN)/python -m pytest -m chaos -p no:cacheprovider
 
+# The sdist and the wheel in dist/ (what `pip install` / `pipx install` take), built in an
+# isolated environment, then checked: the README renders as the long description (twine),
+# the metadata is complete, and both hold the schemas and CI templates read at run time.
+dist: $(STAMP_DEV)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python scripts/check_dist.py dist
+
 clean:
-	rm -rf $(VENV) .dactl .demo build *.egg-info .coverage .coverage.json
+	rm -rf $(VENV) .dactl .demo build dist *.egg-info .coverage .coverage.json

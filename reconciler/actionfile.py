@@ -226,6 +226,14 @@ def schema_ref(directory: Path, kind: str) -> str | None:
     return None
 
 
+def action_schema_ref(directory: Path) -> str | None:
+    """The editor schema comment's target for action files in ``directory``: the per-file
+    schema (``action-file``, which takes files that ``extends`` a template), else the full
+    action schema of a repository that copied its schemas before the per-file one existed
+    (files written here use no ``extends``, so it fits them)."""
+    return schema_ref(directory, "action-file") or schema_ref(directory, "action")
+
+
 def project_yaml(directory: Path, integrations: Iterable[str], note: str) -> str:
     """A ``dactl.yaml`` holding only the scope; ``note`` opens its comment."""
     ref = schema_ref(directory, "project")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,15 +10,22 @@ from typing import Any
 import click
 
 from reconciler import __version__
+from reconciler.ci.command import ci
+from reconciler.cli_reports import drift, show
+from reconciler.cli_scaffold import init, schema
 from reconciler.cli_support import (
     DEFAULT_AUDIT_LOG,
+    ORG_EPILOG,
+    complete_action_names,
     connection_options,
     fetch_progress,
     handle_errors,
+    lookup_connection_options,
     output_options,
     print_note,
     report_format,
     use_color,
+    verbose_option,
 )
 from reconciler.errors import DactlError
 from reconciler.exitcodes import ExitCode
@@ -31,6 +39,10 @@ class _Dactl(click.Group):
     Output is redacted on its way out."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get(kwargs.get("complete_var") or "_DACTL_COMPLETE"):
+            # Shell completion (click writes bytes, then exits): a script, or names of
+            # commands, options, files and local action files; nothing from the org.
+            return super().main(*args, **kwargs)
         # Every line dactl prints (results, errors, notes, warnings, prompts, logs) goes out
         # through one filter that masks secrets (reconciler.secrets).
         with redacting_output():
@@ -64,18 +76,20 @@ def main() -> None:
     type=click.Choice(formats("problems")),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format: file:line:col lines, versioned JSON, GitHub annotations "
+    "(workflow commands) or a GitLab Code Quality report.",
 )
 @click.option(
     "--strict",
     is_flag=True,
     help="Fail (exit 1) on warnings too, for teams that want lint to gate CI.",
 )
-@output_options
 @handle_errors
 def validate(directory: Path, fmt: str, strict: bool) -> None:
-    """Check DIRECTORY (default: actions/), or one action file, against the schemas and lint
-    rules. No network; exit 1 when any error is found (with --strict, any warning too)."""
+    """Check action files offline: schemas, contracts, lint.
+
+    Checks DIRECTORY (default: actions/), or one action file. No network; exit 1 when any
+    error is found (with --strict, any warning too)."""
     from reconciler.validate import validate_tree
 
     report = validate_tree(directory)
@@ -89,13 +103,13 @@ def validate(directory: Path, fmt: str, strict: bool) -> None:
         sys.exit(ExitCode.ERROR)
 
 
-@main.command()
+@main.command(epilog=ORG_EPILOG)
 @click.argument("directory", default="actions", type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the plan to FILE (JSON) for a later `dactl apply FILE`.",
+    help="Save the plan to FILE (JSON) for a later `dactl apply FILE` or `dactl show FILE`.",
 )
 @report_format
 @click.option(
@@ -104,10 +118,17 @@ def validate(directory: Path, fmt: str, strict: bool) -> None:
     help="Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Plan deletes of live in-scope actions with no file (as `prune: true` does), so "
+    "they are reviewed in the saved plan.",
+)
+@click.option(
     "--target",
     "targets",
     multiple=True,
     metavar="NAME",
+    shell_complete=complete_action_names,
     help="Plan only the action with this name (repeatable).",
 )
 @connection_options
@@ -118,16 +139,27 @@ def plan(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    prune: bool,
     targets: tuple[str, ...],
     refresh: bool,
     api_url: str | None,
     region: str | None,
     concurrency: int,
 ) -> None:
-    """Show what would change in the org to match DIRECTORY (default: actions/). Read-only."""
-    from reconciler.orchestrator import Connection, Orchestrator
-    from reconciler.savedplan import save_plan
+    """Show what apply would change in the org. Read-only.
 
+    Compares DIRECTORY (default: actions/) with the org. Live actions in scope that no file
+    claims are listed as "not managed, kept" (no changes), unless --prune or `prune: true`
+    plans their deletion."""
+    from reconciler.orchestrator import Connection, Orchestrator
+    from reconciler.runcontext import ci_run
+    from reconciler.savedplan import PlanOrigin, save_plan
+
+    if out is not None and str(out) == "-":
+        raise DactlError(
+            "--out -: a saved plan is written to a file (stdout shows the plan in --format); "
+            "name a file, such as --out plan.json"
+        )
     if out is not None and out.suffix.lower() in (".yaml", ".yml"):
         raise DactlError(
             f"--out {out}: a saved plan is JSON; a .yaml name would be taken for (or "
@@ -137,57 +169,20 @@ def plan(
         directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
     )
     with fetch_progress(orchestrator):
-        result = orchestrator.plan(targets=list(targets) or None)
+        result = orchestrator.plan(targets=list(targets) or None, prune=True if prune else None)
     org = result.organization
-    click.echo(render("plan", fmt, result.plan, color=use_color(), org=org), nl=False)
+    run = ci_run()
+    origin = PlanOrigin(None if out is None else str(out), None if run is None else run.job_url)
+    text = render("plan", fmt, result.plan, color=use_color(), org=org, origin=origin)
+    click.echo(text, nl=False)
     if out is not None:
-        save_plan(result.plan, out, directory, result.org, org)
+        save_plan(result.plan, out, directory, result.org, org, origin)
         click.echo(f"Saved the plan to {out}; apply it with `dactl apply {out}`.", err=True)
     if detailed_exitcode and not result.plan.empty:
         sys.exit(ExitCode.CHANGES)
 
 
-@main.command()
-@click.argument("directory", default="actions", type=click.Path(path_type=Path))
-@report_format
-@click.option(
-    "--webhook",
-    envvar="DACTL_DRIFT_WEBHOOK",
-    metavar="URL",
-    help="When there is drift, POST a JSON summary here (Slack/Teams-compatible; "
-    "env DACTL_DRIFT_WEBHOOK). The URL is a secret and is never printed.",
-)
-@connection_options
-@output_options
-@handle_errors
-def drift(
-    directory: Path,
-    fmt: str,
-    webhook: str | None,
-    refresh: bool,
-    api_url: str | None,
-    region: str | None,
-    concurrency: int,
-) -> None:
-    """Report how the org differs from DIRECTORY (default: actions/): actions changed
-    outside git, missing from the org, or unmanaged. Read-only; exit 0 no drift, 2 drift."""
-    from reconciler.orchestrator import Connection, Orchestrator
-    from reconciler.render.drift import webhook_body
-
-    orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
-    )
-    with fetch_progress(orchestrator):
-        report, org = orchestrator.drift()
-    click.echo(render("drift", fmt, report, color=use_color(), org=org), nl=False)
-    if webhook and report.drifted:
-        from reconciler.webhook import post_json
-
-        post_json(webhook, webhook_body(report, org=org))
-    sys.exit(ExitCode.CHANGES if report.drifted else ExitCode.OK)
-
-
-@main.command()
+@main.command(epilog=ORG_EPILOG)
 @click.argument("target", default="actions", type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option(
@@ -208,6 +203,7 @@ def drift(
     "targets",
     multiple=True,
     metavar="NAME",
+    shell_complete=complete_action_names,
     help="Apply only the action with this name (repeatable).",
 )
 @click.option(
@@ -234,8 +230,10 @@ def apply(
     region: str | None,
     concurrency: int,
 ) -> None:
-    """Make the org match TARGET: a directory (default: actions/), planned now and confirmed,
-    or a plan file saved by `dactl plan --out`, applied as reviewed (refused when stale)."""
+    """Make the org match the files, or a saved plan.
+
+    TARGET is a directory (default: actions/), planned now and confirmed, or a plan file
+    saved by `dactl plan --out`, applied as reviewed (refused when stale)."""
     from reconciler.orchestrator import Connection, Orchestrator
     from reconciler.render.apply import render_outcome, render_result
     from reconciler.render.plan import render_text
@@ -298,7 +296,7 @@ def apply(
         sys.exit(ExitCode.ERROR)
 
 
-@main.command()
+@main.command(epilog=ORG_EPILOG)
 @click.option(
     "--out",
     "out",
@@ -322,7 +320,7 @@ def apply(
     "differs from the org is rewritten in place, new actions get new files, no file is deleted.",
 )
 @connection_options
-@output_options
+@verbose_option
 @handle_errors
 def export(
     out: Path,
@@ -333,8 +331,10 @@ def export(
     region: str | None,
     concurrency: int,
 ) -> None:
-    """Write the live actions of the org as YAML files into DIR (default: actions/), one
-    file per action. Static and custom-auth actions are never exported."""
+    """Write the org's live actions as YAML files.
+
+    One file per action, into DIR (default: actions/). Static and custom-auth actions are
+    never exported."""
     from reconciler.orchestrator import Connection, Orchestrator
 
     orchestrator = Orchestrator(
@@ -373,11 +373,12 @@ def export(
     help="Import into a directory that already holds action files: the file of a same-name "
     "action is rewritten in place, no file is deleted.",
 )
-@output_options
 @handle_errors
 def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: bool) -> None:
-    """Turn action JSON files (admin UI exports, or API request bodies) into YAML action
-    files in DIR, one per action. Offline; nothing is written when any input is refused."""
+    """Turn action JSON exports into YAML action files.
+
+    Reads admin UI exports, or API request bodies, and writes one file per action into DIR.
+    Offline; nothing is written when any input is refused."""
     from reconciler.importer import import_actions
     from reconciler.render.problems import render_text
 
@@ -397,14 +398,14 @@ def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: 
         sys.exit(ExitCode.ERROR)
 
 
-@main.command(name="test")
-@click.argument("name")
+@main.command(name="test", epilog=ORG_EPILOG)
+@click.argument("name", shell_complete=complete_action_names)
 @click.argument("directory", default="actions", type=click.Path(path_type=Path))
 @click.option(
     "--input",
     "pairs",
     multiple=True,
-    metavar="KEY=VALUE",
+    metavar="NAME=VALUE",
     help="An input (repeatable); typed as the input contract says (integer, number, boolean).",
 )
 @click.option(
@@ -423,8 +424,8 @@ def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: 
     help="With --offline: a sample answer of the service, to check the translation map, "
     "the success template and the output contract.",
 )
-@connection_options
-@output_options
+@lookup_connection_options
+@verbose_option
 @handle_errors
 def run_test(
     name: str,
@@ -436,9 +437,10 @@ def run_test(
     refresh: bool,
     api_url: str | None,
     region: str | None,
-    concurrency: int,
 ) -> None:
-    """Run the action NAME of DIRECTORY (default: actions/): in the org with its /test
+    """Run one action, in the org or offline.
+
+    Runs the action NAME of DIRECTORY (default: actions/): in the org with its /test
     endpoint, or with --offline by rendering its templates here. Exit 0 pass, 1 fail.
     Inputs of secure actions are never printed."""
     from reconciler.actiontest.inputs import GivenInputs
@@ -448,7 +450,7 @@ def run_test(
     if response_file is not None and not offline:
         raise DactlError("--response is a sample answer for offline tests: add --offline")
     orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
+        directory, Connection(api_url, region), refresh=refresh, on_note=print_note
     )
     result = orchestrator.run_test(
         name,
@@ -462,4 +464,9 @@ def run_test(
         sys.exit(ExitCode.ERROR)
 
 
+main.add_command(drift)
+main.add_command(show)
 main.add_command(sandbox)
+main.add_command(ci)
+main.add_command(init)
+main.add_command(schema)

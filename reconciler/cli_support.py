@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from reconciler.errors import DactlError, ProblemsError
 from reconciler.exitcodes import ExitCode
@@ -93,10 +94,74 @@ _OUTPUT_OPTIONS = (
 
 
 def output_options(func: F) -> F:
-    """``-v/--verbose`` and ``--no-color``, on every command."""
+    """``-v/--verbose`` and ``--no-color``: for commands that talk to the org and color
+    their output."""
     for option in reversed(_OUTPUT_OPTIONS):
         func = option(func)
     return func
+
+
+def verbose_option(func: F) -> F:
+    """``-v/--verbose`` alone: for commands that talk to the org but print no colors."""
+    return _OUTPUT_OPTIONS[0](func)
+
+
+def color_option(func: F) -> F:
+    """``--no-color`` alone: for commands that color their output but make no request."""
+    return _OUTPUT_OPTIONS[1](func)
+
+
+# Shown under the options of every command that talks to an org (``epilog=``); ``\b``
+# keeps click from reflowing the table.
+ORG_EPILOG = """\b
+Environment (a flag beats these, and these beat dactl.yaml):
+  GENESYSCLOUD_OAUTHCLIENT_ID      the OAuth client (client credentials grant)
+  GENESYSCLOUD_OAUTHCLIENT_SECRET  its secret; never printed
+  GENESYSCLOUD_ACCESS_TOKEN        a ready access token, instead of the client
+  GENESYSCLOUD_API_URL             the API base URL (https://api.mypurecloud.ie)
+  GENESYSCLOUD_API_REGION          the same, as blueprints name it
+  GENESYSCLOUD_REGION              a region key or domain (eu-west-1, mypurecloud.ie)"""
+
+
+def complete_action_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of action names (``--target``, ``dactl test NAME``): the ``name``
+    of each action file of the command's directory argument (default ``actions/``), read
+    here, offline. Anything unreadable completes nothing."""
+    from reconciler.config.loader import load_tree
+
+    given = ctx.params.get("directory") or ctx.params.get("target") or "actions"
+    # Completing an option's value, click leaves the positional arguments unparsed.
+    leftover = [arg for arg in ctx.args if not arg.startswith("-")]
+    directory = Path(leftover[0] if leftover else given)
+    if not directory.is_dir():
+        return []
+    try:
+        tree = load_tree(directory)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    names = sorted(
+        {
+            doc.doc.data["name"]
+            for doc in tree.actions
+            if isinstance(doc.doc.data, dict) and isinstance(doc.doc.data.get("name"), str)
+        }
+    )
+    wanted = incomplete.casefold()
+    bash = os.environ.get("_DACTL_COMPLETE", "").startswith("bash")
+    return [
+        CompletionItem(_bash_word(name) if bash else name)
+        for name in names
+        if name.casefold().startswith(wanted)
+    ]
+
+
+def _bash_word(name: str) -> str:
+    """A name as bash must insert it, ``Get\\ User``: bash inserts a completion as it is
+    (zsh and fish quote completions themselves). Each backslash is doubled, since click's
+    bash script reads the line with ``read``, which takes one level of backslashes away."""
+    return "".join(c if c.isalnum() or c in "_./-@%+=:" else "\\\\" + c for c in name)
 
 
 _CONNECTION_OPTIONS = (
@@ -150,6 +215,14 @@ def connection_options(func: F) -> F:
     """``--refresh``, ``--api-url``, ``--region`` and ``--concurrency``: the options of every
     command that reads the org."""
     for option in reversed(_CONNECTION_OPTIONS):
+        func = option(func)
+    return func
+
+
+def lookup_connection_options(func: F) -> F:
+    """``--refresh``, ``--api-url`` and ``--region``: for a command that reads one action
+    (``--concurrency`` would change nothing there)."""
+    for option in reversed(_CONNECTION_OPTIONS[:3]):
         func = option(func)
     return func
 

@@ -23,7 +23,9 @@ problem, then a summary) and exits 1; anything else is a bug and keeps its trace
     ├── PackageError          a Function action's code package cannot be read
     ├── FunctionStepError     a step writing a Function action's code or settings failed
     ├── ExportError           `dactl export` refused; nothing was written
-    └── WebhookError          the drift webhook failed (its URL is never in the message)
+    ├── WebhookError          the drift webhook failed (its URL is never in the message)
+    ├── CiError               a CI service (GitHub, GitLab) call failed (never holds its token)
+    └── ScaffoldError         `dactl init` or `dactl schema` cannot write a file
 """
 
 from __future__ import annotations
@@ -178,3 +180,12 @@ class ExportError(DactlError):
 
 class WebhookError(DactlError):
     """The webhook could not be reached, or refused the body. The message never holds the URL."""
+
+
+class CiError(DactlError):
+    """A pull-request comment, merge-request note or drift issue could not be written: a
+    CI variable is missing, or the service refused. The message never holds the token."""
+
+
+class ScaffoldError(DactlError):
+    """``dactl init`` or ``dactl schema`` was given a bad option, or cannot write a file."""

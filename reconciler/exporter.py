@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Literal
 
 from reconciler.actionfile import (
+    action_schema_ref,
     action_to_yaml,
     file_name_for,
     project_yaml,
-    schema_ref,
 )
 from reconciler.config.loader import LoadedTree, discover, display_path
 from reconciler.config.model import ActionSpec, ProjectSpec
@@ -186,7 +186,7 @@ def write_export(
         )
 
     directory = target.directory
-    action_schema = schema_ref(directory, "action")
+    action_schema = action_schema_ref(directory)
     taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
     writes: list[tuple[Path, str]] = []
     result = ExportResult(directory, tuple(names), merged=target.had_actions)

@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 from reconciler import jsonsafe
 from reconciler.actionfile import (
+    action_schema_ref,
     action_to_yaml,
     file_name_for,
     project_yaml,
-    schema_ref,
 )
 from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
 from reconciler.errors import ImportRefused
@@ -426,7 +426,7 @@ def plan_files(
     directory has no project file, ``dactl.yaml``. Refuses a directory that holds action
     files without ``force``, and one with a file whose action cannot be told."""
     existing = _existing_files(directory, force=force)
-    ref = schema_ref(directory, "action")
+    ref = action_schema_ref(directory)
     taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
     files = []
     for source in sources:

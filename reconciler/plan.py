@@ -21,6 +21,7 @@ from reconciler.config.model import ActionSpec
 from reconciler.diff import FieldChange, diff
 from reconciler.errors import PlanError
 from reconciler.packages import Package
+from reconciler.suggest import did_you_mean
 
 ChangeKind = Literal["create", "update", "replace", "delete"]
 KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
@@ -97,6 +98,16 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A live in-scope action that no file claims, left alone because prune is off: not a
+    change, listed so the reviewer knows it is there (``dactl plan --prune`` deletes it)."""
+
+    name: str
+    action_id: str
+    live_version: int | None = None
+
+
+@dataclass(frozen=True)
 class Safety:
     """The project's safety thresholds (``safety`` in dactl.yaml), in the octoDNS manner.
 
@@ -135,7 +146,8 @@ class Plan:
     """Every change, sorted; ``unchanged`` names the in-scope actions that match.
 
     ``existing`` counts the live in-scope actions the plan was made against;
-    ``unsafe`` says why the plan is over the safety thresholds (empty when it is not).
+    ``unsafe`` says why the plan is over the safety thresholds (empty when it is not);
+    ``kept`` lists the live actions no file claims, when prune is off (they are no changes).
     """
 
     changes: tuple[Change, ...]
@@ -144,6 +156,7 @@ class Plan:
     existing: int = 0
     unsafe: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    kept: tuple[Kept, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -217,26 +230,28 @@ def build_plan(
             unchanged.append(spec.name)
         else:
             changes.append(change)
-    if prune:  # every live action with no file goes, duplicates of one name included
-        for name, group in sorted(groups.items()):
-            if name in canon or (wanted is not None and name not in wanted):
+    kept: list[Kept] = []
+    # Every live action with no file: deleted with prune (duplicates of one name
+    # included), else listed as kept.
+    for name, group in sorted(groups.items()):
+        if name in canon or (wanted is not None and name not in wanted):
+            continue
+        for current in sorted(group, key=lambda a: a.id):
+            if not prune:
+                kept.append(Kept(name, current.id, current.version))
                 continue
-            for current in sorted(group, key=lambda a: a.id):
-                changes.append(
-                    Change(
-                        "delete",
-                        name,
-                        current.id,
-                        current.version,
-                        content_hash(current.canonical),
-                        before=current.canonical,
-                    )
+            changes.append(
+                Change(
+                    "delete",
+                    name,
+                    current.id,
+                    current.version,
+                    content_hash(current.canonical),
+                    before=current.canonical,
                 )
+            )
     if wanted is not None:
-        known = set(canon) | set(groups)
-        missing = sorted(wanted - known)
-        if missing:
-            raise PlanError(f"--target names no known action: {', '.join(missing)}")
+        refuse_unknown_targets(wanted, set(canon) | set(groups))
     changes.sort(key=lambda c: (c.name, KIND_ORDER[c.kind], c.action_id or ""))
     existing = sum(len(g) for g in groups.values())
     return Plan(
@@ -246,6 +261,24 @@ def build_plan(
         existing=existing,
         unsafe=(safety or Safety()).violations(changes, existing),
         notes=tuple(notes),
+        kept=tuple(kept),
+    )
+
+
+def refuse_unknown_targets(wanted: Iterable[str], known: Collection[str]) -> None:
+    """A ``--target`` that names no action (no file, no live action in scope) is an error
+    that suggests the closest names: a typo must not plan nothing in silence."""
+    missing = sorted(set(wanted) - set(known))
+    if not missing:
+        return
+    hints = []
+    for name in missing:
+        hint = did_you_mean(name, known)
+        if hint:
+            hints.append(hint if len(missing) == 1 else f"{name}: {hint}")
+    raise PlanError(
+        f"--target names no known action: {', '.join(missing)}"
+        + (f" ({'; '.join(hints)})" if hints else "")
     )
 
 

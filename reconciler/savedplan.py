@@ -9,19 +9,40 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.canonical import Canonical
-from reconciler.diff import MISSING, diff
+from reconciler.diff import MISSING, FieldChange, diff
 from reconciler.errors import DactlError, PlanError, StalePlanError
 from reconciler.fsutil import atomic_write_json
-from reconciler.plan import KIND_ORDER, Change, ChangeKind, LiveAction, Plan, Safety, count_kinds
+from reconciler.organization import OrgInfo
+from reconciler.plan import (
+    KIND_ORDER,
+    Change,
+    ChangeKind,
+    Kept,
+    LiveAction,
+    Plan,
+    Safety,
+    count_kinds,
+)
 from reconciler.secrets import redact_canonical, redact_value
 
-if TYPE_CHECKING:
-    from reconciler.organization import OrgInfo
-
 PLAN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PlanOrigin:
+    """Where the whole of a plan can be read when its Markdown is cut short: the saved
+    plan (``--out``) and the log of the CI job that printed it. Recorded in the saved plan,
+    so ``dactl show`` says the same as the plan did, wherever it runs."""
+
+    saved_as: str | None = None
+    log_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"saved_as": self.saved_as, "log_url": self.log_url}
+
 
 def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
     """The versioned JSON plan; also the saved-plan file format. With ``org``, an
@@ -38,6 +59,10 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
         "safety": {"ok": not plan.unsafe, "violations": list(plan.unsafe)},
         "unchanged": list(plan.unchanged),
         "notes": list(plan.notes),
+        "kept": [
+            {"name": k.name, "id": k.action_id, "live_version": k.live_version}
+            for k in plan.kept
+        ],
     }
     redacted: dict[str, Any] = redact_value(body)
     return redacted | {"changes": [_change_dict(c) for c in plan.changes]}
@@ -91,6 +116,11 @@ class SavedPlan:
     desired_hash: str
     changes: tuple[SavedChange, ...]
     org: str = ""
+    # What the reviewer saw, for ``dactl show``: the plan (values redacted), its org, and
+    # where its whole text is.
+    plan: Plan | None = None
+    organization: OrgInfo | None = None
+    origin: PlanOrigin = PlanOrigin()
 
 
 def read_saved_plan(path: Path) -> SavedPlan:
@@ -127,9 +157,76 @@ def read_saved_plan(path: Path) -> SavedPlan:
             str(data["desired_hash"]),
             changes,
             str(data["org"]),
+            plan=plan_from_dict(data),
+            organization=_organization(data.get("organization")),
+            origin=PlanOrigin(**_texts(data.get("origin") or {}, ("saved_as", "log_url"))),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"{path}: damaged saved plan ({exc!r}); plan again") from exc
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """The plan a JSON plan (``plan_to_dict``) shows, for rendering it again: every value
+    is as the file holds it (redacted), so it is for showing, never for writing."""
+    changes = tuple(
+        Change(
+            _kind(c["kind"]),
+            str(c["name"]),
+            action_id=_text(c.get("id")),
+            live_version=_int(c.get("live_version")),
+            live_hash=_text(c.get("live_hash")),
+            fields=tuple(_field(f) for f in c.get("fields") or ()),
+            before=c.get("before"),
+            after=c.get("after"),
+            draft=bool(c.get("draft")),
+            reason=str(c.get("reason") or ""),
+            source=_text(c.get("source")),
+        )
+        for c in data["changes"]
+    )
+    kept = tuple(
+        Kept(str(k["name"]), str(k["id"]), _int(k.get("live_version")))
+        for k in data.get("kept") or ()
+    )
+    safety = data.get("safety") or {}
+    return Plan(
+        changes,
+        unchanged=tuple(str(n) for n in data.get("unchanged") or ()),
+        desired_hash=str(data.get("desired_hash") or ""),
+        existing=int(data.get("existing") or 0),
+        unsafe=tuple(str(v) for v in safety.get("violations") or ()),
+        notes=tuple(str(n) for n in data.get("notes") or ()),
+        kept=kept,
+    )
+
+
+def _field(data: dict[str, Any]) -> FieldChange:
+    path = tuple(p if isinstance(p, int) else str(p) for p in data["path"])
+    before = data.get("before") if data.get("before_present", True) else MISSING
+    after = data.get("after") if data.get("after_present", True) else MISSING
+    return FieldChange(path, before, after)
+
+
+def _organization(data: Any) -> OrgInfo | None:
+    if not isinstance(data, dict) or not isinstance(data.get("host"), str):
+        return None
+    return OrgInfo(data["host"], _text(data.get("name")), _text(data.get("id")))
+
+
+def _texts(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str | None]:
+    return {key: _text(data.get(key)) for key in keys}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"not a version: {value!r}")
+    return value
 
 
 def _kind(value: Any) -> ChangeKind:
@@ -223,12 +320,23 @@ def _what_changed(planned: SavedChange, live: LiveAction | None) -> str:
 
 
 def save_plan(
-    plan: Plan, path: Path, directory: Path, org: str, organization: OrgInfo | None = None
+    plan: Plan,
+    path: Path,
+    directory: Path,
+    org: str,
+    organization: OrgInfo | None = None,
+    origin: PlanOrigin | None = None,
 ) -> None:
     """Write the saved-plan file atomically (no partial file on failure); it records the
     directory and the org it was made from, for ``dactl apply PLANFILE`` (``org``: the
-    hash that ties it to the org; ``organization``: its name and host, for reviewers)."""
-    body = {**plan_to_dict(plan, org=organization), "directory": str(directory), "org": org}
+    hash that ties it to the org; ``organization``: its name and host, for reviewers),
+    and ``origin``, where the whole plan is, for ``dactl show``."""
+    body = {
+        **plan_to_dict(plan, org=organization),
+        "directory": str(directory),
+        "org": org,
+        "origin": (origin or PlanOrigin(saved_as=str(path))).to_dict(),
+    }
     try:
         atomic_write_json(path, body)
     except OSError as exc:

@@ -17,8 +17,13 @@ MAX_LINES = 500
 # Top to bottom: a module may import its own layer and the layers below it, never above.
 # Each entry is a module or a package (its submodules included).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("reconciler.__main__", "reconciler.cli"),
-    ("reconciler.cli_support", "reconciler.sandbox"),
+    (
+        "reconciler.__main__",
+        "reconciler.cli",
+        "reconciler.cli_scaffold",
+        "reconciler.cli_reports",
+    ),
+    ("reconciler.cli_support", "reconciler.sandbox", "reconciler.ci.command"),
     ("reconciler.render",),
     ("reconciler.orchestrator",),
     (
@@ -33,6 +38,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.actiontest",
         "reconciler.organization",
         "reconciler.webhook",
+        "reconciler.ci",
+        "reconciler.scaffold",
     ),
     ("reconciler.live", "reconciler.drift", "reconciler.plan", "reconciler.actionfile"),
     (
@@ -53,6 +60,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.secrets",
         "reconciler.packages",
         "reconciler.velocity.scan",
+        "reconciler.runcontext",
+        "reconciler.suggest",
         "reconciler",
     ),
 )

@@ -349,11 +349,11 @@ def test_version_help_verbose_and_no_color(cli: Cli) -> None:
     assert version.exit_code == 0 and __version__ in version.stdout
     assert cli("--help").exit_code == 0 and cli("plan", "--help").exit_code == 0
     cli.world.write(action(USER))
-    assert cli("validate", "-vv", "actions").exit_code == 0
+    assert cli("plan", "-vv", "actions").exit_code == 0
     assert logging.getLogger("reconciler").level == logging.DEBUG
-    assert cli("validate", "-v", "actions").exit_code == 0
+    assert cli("plan", "-v", "actions").exit_code == 0
     assert logging.getLogger("reconciler").level == logging.INFO
-    assert cli("validate", "--no-color", "actions").exit_code == 0
+    assert cli("plan", "--no-color", "actions").exit_code == 0
     import os
 
     assert os.environ["NO_COLOR"] == "1"

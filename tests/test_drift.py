@@ -7,13 +7,11 @@ import json
 from reconciler.drift import drift_report
 from reconciler.plan import Plan, build_plan
 from reconciler.render.drift import (
-    drift_to_dict,
     render_json,
     render_markdown,
     render_text,
-    webhook_body,
-    webhook_text,
 )
+from reconciler.render.webhook import report_without_values, webhook_body, webhook_text
 from tests.test_plan import INTEGRATIONS, live_of, long_template_plan, spec
 
 
@@ -136,11 +134,14 @@ def test_literal_credentials_never_reach_a_drift_report() -> None:
         render_text(report),
         render_markdown(report),
         render_json(report),
-        json.dumps(webhook_body(report)),
     ]
     for text in texts:
         assert secret not in text and "c2VjcmV0" not in text
         assert "(sensitive value)" in text and "X-Trace" in text
+    for fmt in ("json", "slack", "teams"):  # a chat message carries no values at all
+        message = json.dumps(webhook_body(report, fmt=fmt))
+        assert secret not in message and "c2VjcmV0" not in message
+        assert "(sensitive value)" not in message and "headers" in message
 
 
 def test_markdown_stays_under_the_comment_limit() -> None:
@@ -155,7 +156,8 @@ def test_markdown_stays_under_the_comment_limit() -> None:
 def test_webhook_message_names_the_drifted_actions_in_one_paragraph() -> None:
     report = drift_report(every_status_plan())
     body = webhook_body(report)
-    assert body["drift"] == drift_to_dict(report)
+    assert body["drift"] == report_without_values(report)
+    assert body["organization"] is None and body["ci"] is None
     assert body["text"] == (
         "dactl drift: the org differs from git: 2 changed outside git (Order Status, "
         "Queue Wait); 1 missing (Brand New); 1 unmanaged (Made In The Org)."

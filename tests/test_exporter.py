@@ -117,17 +117,23 @@ def test_the_schema_comment_points_into_the_repository(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "schemas").mkdir(parents=True)
     (repo / ".git").mkdir()
-    for kind in ("action", "project"):
+    for kind in ("action", "action-file", "project"):
         (repo / "schemas" / f"{kind}.schema.json").write_text("{}")
     out = repo / "org" / "actions"
     write_export(prepare_export(out, force=False), state(RAW), scope=())
-    for name, kind in (("get-queue-waiting-count.yaml", "action"), ("dactl.yaml", "project")):
+    for name, kind in (("get-queue-waiting-count.yaml", "action-file"), ("dactl.yaml", "project")):
         first = (out / name).read_text().splitlines()[0]
         assert first == f"# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
 
+    # A repository that copied its schemas before the per-file one: the full action schema.
+    (repo / "schemas" / "action-file.schema.json").unlink()
+    write_export(prepare_export(repo / "older", force=False), state(RAW), scope=())
+    first = (repo / "older" / "get-queue-waiting-count.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/action.schema.json"
+
     # Above the repository root nothing is looked for.
     (tmp_path / "schemas").mkdir()
-    (tmp_path / "schemas" / "action.schema.json").write_text("{}")
+    (tmp_path / "schemas" / "action-file.schema.json").write_text("{}")
     (repo / "schemas" / "action.schema.json").unlink()
     write_export(prepare_export(repo / "third", force=False), state(RAW), scope=())
     assert (repo / "third" / "get-queue-waiting-count.yaml").read_text().startswith("name:")

@@ -154,12 +154,12 @@ def test_the_schema_comment_is_written_as_export_writes_it(tmp_path: Path) -> No
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "schemas").mkdir()
-    for kind in ("action", "project"):
+    for kind in ("action", "action-file", "project"):
         (repo / "schemas" / f"{kind}.schema.json").write_text("{}")
     src = write_json(tmp_path, "a.json", EXPORT)
     import_actions([src], repo / "actions")
     text = (repo / "actions" / "get-queue-waiting-count.yaml").read_text(encoding="utf-8")
-    assert text == action_to_yaml(LIVE, GENESYS, schema_ref="../schemas/action.schema.json")
+    assert text == action_to_yaml(LIVE, GENESYS, schema_ref="../schemas/action-file.schema.json")
     project = (repo / "actions" / "dactl.yaml").read_text(encoding="utf-8")
     assert project.startswith("# yaml-language-server: $schema=../schemas/project.schema.json\n")
 

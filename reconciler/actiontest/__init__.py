@@ -10,12 +10,12 @@ left out, and offline outputs are redacted. ``inputs`` types and checks the inpu
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from reconciler.config.model import ActionSpec
 from reconciler.config.tree import Located
 from reconciler.errors import DactlError
+from reconciler.suggest import did_you_mean
 from reconciler.validate import ValidationReport
 
 # --- finding the action ------------------------------------------------------------------
@@ -29,16 +29,11 @@ def find_spec(report: ValidationReport, name: str) -> ActionSpec | None:
 def unknown_action(name: str, names: Iterable[str], where: str) -> DactlError:
     """The error for a name no action has, with the closest names."""
     known = sorted(set(names))
-    by_case = {n.lower(): n for n in known}
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    if name.lower() in by_case and by_case[name.lower()] not in close:
-        close.insert(0, by_case[name.lower()])
-    if close:
-        hint = "did you mean " + " or ".join(repr(n) for n in close) + "?"
-    elif known:
+    hint = did_you_mean(name, known)
+    if not hint and known:
         hint = "the actions are: " + ", ".join(repr(n) for n in known[:10])
         hint += ", ..." if len(known) > 10 else ""
-    else:
+    elif not hint:
         hint = "it has no actions"
     return DactlError(f"no action is named {name!r} {where}; {hint}")
 

@@ -178,6 +178,12 @@ def region_keys() -> list[str]:
     return [key.replace("_", "-") for key in REGIONS]
 
 
+def known_region(value: str, source: str) -> str:
+    """The key (``eu-west-1``) of a region key or domain; ``SettingsError`` naming
+    ``source`` and the known regions when it is none."""
+    return _region_hosts(value, source)[2]
+
+
 def _first(*values: str | None) -> str | None:
     for value in values:
         if value is not None and value.strip():

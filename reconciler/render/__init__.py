@@ -9,11 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# The drift webhook's body formats (``reconciler.render.webhook``).
+WEBHOOK_FORMATS = ("json", "slack", "teams")
+
 # kind -> format -> (module under reconciler.render, function, keywords it takes)
 _TABLE: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
     "plan": {
         "text": ("plan", "render_text", ("color", "org")),
-        "markdown": ("plan", "render_markdown", ("org",)),
+        "markdown": ("plan", "render_markdown", ("org", "origin")),
         "json": ("plan", "render_json", ("org",)),
     },
     "drift": {
@@ -24,6 +27,8 @@ _TABLE: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
     "problems": {
         "text": ("problems", "render_text", ()),
         "json": ("problems", "render_json", ()),
+        "github": ("problems", "render_github", ()),
+        "gitlab": ("problems", "render_gitlab", ()),
     },
 }
 
@@ -35,7 +40,8 @@ def formats(kind: str) -> tuple[str, ...]:
 
 def render(kind: str, fmt: str, result: Any, **view: Any) -> str:
     """``result`` (a plan, a drift report, a validation report) in ``fmt``; ``view`` holds
-    ``color`` and ``org``, each passed to the renderers that use it."""
+    ``color``, ``org`` and ``origin`` (where a whole plan is), each passed to the renderers
+    that use it."""
     module, function, takes = _TABLE[kind][fmt]
     renderer = getattr(importlib.import_module(f"reconciler.render.{module}"), function)
     text: str = renderer(result, **{k: v for k, v in view.items() if k in takes})

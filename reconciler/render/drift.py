@@ -1,5 +1,5 @@
-"""Render a drift report as terminal text, as a Markdown issue comment, as versioned JSON,
-and as a chat webhook message.
+"""Render a drift report as terminal text, as a Markdown issue comment and as versioned JSON
+(chat webhook messages are in ``render.webhook``).
 
 Field values are shown, and credentials redacted, by the plan renderer's helpers; a drift
 field reads git -> org (what was changed outside git).
@@ -49,7 +49,6 @@ _HINT: dict[DriftStatus, str] = {
     "missing": "`dactl apply` creates it again; or remove its file",
     "unmanaged": "add a file for it (`dactl export`), or remove it in the org",
 }
-_MAX_NAMES = 10  # per status in a webhook message
 
 
 # --- text -------------------------------------------------------------------------------
@@ -169,30 +168,6 @@ def _field_dict(change: FieldChange) -> dict[str, Any]:
 def render_json(report: DriftReport, *, org: OrgInfo | None = None) -> str:
     body = drift_to_dict(report, org=org)
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-# --- webhook ----------------------------------------------------------------------------
-
-
-def webhook_text(report: DriftReport) -> str:
-    """One paragraph naming the drifted actions, for Slack or Teams (``text`` field)."""
-    parts = []
-    for status in STATUSES:
-        names = [a.name for a in report.with_status(status)]
-        n = len(names)
-        shown = ", ".join(names[:_MAX_NAMES])
-        if len(names) > _MAX_NAMES:
-            shown += f" and {len(names) - _MAX_NAMES} more"
-        label = "changed outside git" if status == "changed" else status
-        parts.append(f"{n} {label}" + (f" ({shown})" if names else ""))
-    text = "dactl drift: the org differs from git: " + "; ".join(parts) + "."
-    # Slack reads & < > as markup; names must not become links or mentions.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def webhook_body(report: DriftReport, *, org: OrgInfo | None = None) -> dict[str, Any]:
-    """``{"text": <summary paragraph>, "drift": <the JSON report>}``."""
-    return {"text": webhook_text(report), "drift": drift_to_dict(report, org=org)}
 
 
 def _shown(path: tuple[str | int, ...], value: object) -> object:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reconciler.diff import MISSING, FieldChange
-from reconciler.plan import Change, Plan
-from reconciler.savedplan import plan_to_dict
+from reconciler.plan import Change, Kept, Plan
+from reconciler.savedplan import PlanOrigin, plan_to_dict
 from reconciler.secrets import redact_canonical
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
 PLAN_SIDES = ("live", "desired")  # what a plan's before and after are
+KEPT_NOTE = "live actions in scope that no file claims, left alone (`--prune` plans their deletion)"
+_MAX_KEPT = 50  # names listed in a Markdown plan
 
 
 def show(value: Any) -> str:
@@ -102,6 +104,9 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
     if lines:
         lines.append("")
     lines.append(paint(plan.summary(), bold=True))
+    if plan.kept:
+        lines.append(f"Not managed, kept ({len(plan.kept)}): {KEPT_NOTE}:")
+        lines.extend(f"  = {k.name!r}{_kept_where(k)}" for k in plan.kept)
     lines.extend(f"Note: {_visible(note)}" for note in plan.notes)
     if plan.unsafe:
         lines.append(paint(f"Warning: {UNSAFE_NOTE}:", "yellow", bold=True))
@@ -109,6 +114,11 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
     if org is not None:
         lines[:0] = [f"Org: {paint(_visible(org.label), bold=True)}", ""]
     return "\n".join(lines) + "\n"
+
+
+def _kept_where(kept: Kept) -> str:
+    version = f" v{kept.live_version}" if kept.live_version is not None else ""
+    return f"  {_visible(kept.action_id)}{version}"
 
 
 def draft_path(change: Change) -> str:
@@ -135,8 +145,15 @@ def text_field(change: FieldChange, paint: Any, labels: tuple[str, str] = PLAN_S
 # --- markdown ---------------------------------------------------------------------------
 
 
-def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, org: OrgInfo | None = None) -> str:
-    """A pull-request comment: summary first, a table, details folded, under ``limit`` chars."""
+def render_markdown(
+    plan: Plan,
+    *,
+    limit: int = MARKDOWN_LIMIT,
+    org: OrgInfo | None = None,
+    origin: PlanOrigin | None = None,
+) -> str:
+    """A pull-request comment: summary first, a table, details folded, under ``limit`` chars;
+    when it is cut short, it says where the whole plan is (``origin``)."""
     org_line = "" if org is None else "\n" + md_org(org)
     head = [f"### dactl plan\n\n**{plan.summary()}**\n{org_line}"]
     if plan.notes:
@@ -144,8 +161,9 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, org: OrgInfo | N
     if plan.unsafe:
         why = "".join(f"\n> - {md_escape(w)}" for w in plan.unsafe)
         head.append(f"> [!WARNING]\n> {UNSAFE_NOTE[0].upper()}{UNSAFE_NOTE[1:]}:{why}\n")
+    kept = _md_kept(plan.kept)
     if plan.empty:
-        return "".join(head)
+        return "".join(head) + (f"\n{kept}" if kept else "")
     table = ["| | action | change | fields |", "|---|---|---|---|"]
     for change in plan.changes:
         fields = ", ".join(md_field_summary(f) for f in change.fields) or "—"
@@ -154,25 +172,75 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, org: OrgInfo | N
             f"{'/'.join(change.terraform_actions)} | {fields} |"
         )
     details = [_md_details(c) for c in plan.changes if c.fields or c.kind == "replace"]
-    body = "\n".join(head) + "\n" + "\n".join(table) + "\n"
+    body = "\n".join(head) + "\n" + "\n".join(table) + "\n" + (f"\n{kept}" if kept else "")
+    where = full_plan_where(origin)
     note = (
         "\n_The plan is longer than a comment allows; {n} of {total} details are left "
-        "out. Run `dactl plan` for the full plan._\n"
+        f"out. {where}_\n"
     )
-    return fit_markdown(body, details, note, limit)
+    return fit_markdown(body, details, note, limit, where)
 
 
-def fit_markdown(body: str, details: list[str], note: str, limit: int) -> str:
+def full_plan_where(origin: PlanOrigin | None) -> str:
+    """Where a plan cut short can be read whole: the saved plan (a CI job's artifact), the
+    CI job's log."""
+    origin = origin or PlanOrigin()
+    url = origin.log_url
+    safe = url is not None and re.fullmatch(r"https?://[^\s<>()\[\]`|\"']+", url)
+    log = f"the [CI job log]({url})" if safe else None
+    if origin.saved_as:
+        saved = md_code(origin.saved_as)
+        also = f"; see also {log}" if log else ""
+        return (
+            f"The full plan is in the saved plan {saved} (the job's artifact in CI; "
+            f"`dactl show {_shell_word(origin.saved_as)}` prints it){also}."
+        )
+    return "Run `dactl plan` for the full plan" + (f", or see {log}." if log else ".")
+
+
+def _md_kept(kept: tuple[Kept, ...]) -> str:
+    """The folded list of live actions no file claims (no changes), or ``''``."""
+    if not kept:
+        return ""
+    items = [f"- {md_escape(_visible(k.name))} (`{md_escape(k.action_id)}`)" for k in kept]
+    if len(items) > _MAX_KEPT:
+        items = [*items[:_MAX_KEPT], f"- and {len(items) - _MAX_KEPT} more"]
+    return (
+        f"<details><summary>Not managed, kept ({len(kept)})</summary>\n\n"
+        f"{KEPT_NOTE[0].upper()}{KEPT_NOTE[1:]}.\n\n" + "\n".join(items) + "\n\n</details>\n"
+    )
+
+
+def md_code(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{_visible(text)}{pad}{fence}"
+
+
+def _shell_word(text: str) -> str:
+    """A path as one shell word, for a command to copy (no backticks: it sits in code)."""
+    if re.fullmatch(r"[A-Za-z0-9_./@%+=:,-]+", text):
+        return text
+    return "'" + _visible(text).replace("`", "").replace("'", "'\\''") + "'"
+
+
+def fit_markdown(
+    body: str,
+    details: list[str],
+    note: str,
+    limit: int,
+    where: str = "Run the command for the full list.",
+) -> str:
     """``body`` then as many ``details`` blocks as fit under ``limit`` characters; when some
-    do not fit, ``note`` (formatted with ``n`` left out of ``total``) says so."""
+    do not fit, ``note`` (formatted with ``n`` left out of ``total``) says so; when even
+    ``body`` does not fit, it is cut at a line and ``where`` says where the rest is."""
     room = limit - len(note) - 200
     if len(body) > room:  # even the table is too long: cut it at a row
         rows = body[:room].rsplit("\n", 1)[0]
         left = body.count("\n") - rows.count("\n")
-        return (
-            rows + f"\n\n_The table is cut here: {left} more lines. Run the command for the "
-            "full list._\n"
-        )
+        return rows + f"\n\n_The table is cut here: {left} more lines. {where}_\n"
     kept: list[str] = []
     for i, block in enumerate(details):
         candidate = body + "\n" + "".join(kept) + block

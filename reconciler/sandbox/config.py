@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from reconciler.sandbox.functions import DEFAULT_RUNTIMES
-
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_CLIENT_ID = "dactl-sandbox"
@@ -29,6 +27,15 @@ STALE_VERSION_MESSAGE = (
 # version" (docs/genesys-api-notes.md); the real PATCH answer is unknown [I].
 STALE_VERSION_400_MESSAGE = (
     "Supplied version {supplied} does not match the current version {current}"
+)
+
+# [I] The runtimes the org offers (GET /actions/functions/runtimes); names as in the
+# Terraform provider's examples.
+DEFAULT_RUNTIMES: tuple[tuple[str, str], ...] = (
+    ("nodejs18.x", "Deprecated"),
+    ("nodejs20.x", "Available"),
+    ("nodejs22.x", "Available"),
+    ("python3.12", "Available"),
 )
 
 DraftExistsPolicy = Literal["error", "replace"]

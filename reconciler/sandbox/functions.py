@@ -36,14 +36,6 @@ DEFAULT_URL_SECONDS = 900
 MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT = 1, 15, 15  # Function.timeoutSeconds
 MAX_DESCRIPTION = 255
 HISTORY = 10  # uploadExceptionHistory: "no more than last ten failures"
-# [I] The runtimes the org offers (GET /actions/functions/runtimes); names as in the
-# Terraform provider's examples.
-DEFAULT_RUNTIMES: tuple[tuple[str, str], ...] = (
-    ("nodejs18.x", "Deprecated"),
-    ("nodejs20.x", "Available"),
-    ("nodejs22.x", "Available"),
-    ("python3.12", "Available"),
-)
 
 
 def empty_function_config() -> dict[str, Any]:

@@ -19,15 +19,20 @@ from reconciler.secrets import credential_header, literal_credential
 NOT_SHOWN = "(value not shown)"
 
 
-@cache
-def load_schema(name: str) -> dict[str, Any]:
-    """A schema shipped with dactl (``action`` or ``project``)."""
-    text = (
+def schema_text(name: str) -> str:
+    """The text of a schema shipped with dactl (``action``, ``action-file``,
+    ``action-template`` or ``project``), as its file holds it."""
+    return (
         resources.files("reconciler")
         .joinpath("schemas", f"{name}.schema.json")
         .read_text(encoding="utf-8")
     )
-    schema: dict[str, Any] = json.loads(text)
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A schema shipped with dactl, parsed."""
+    schema: dict[str, Any] = json.loads(schema_text(name))
     return schema
 
 

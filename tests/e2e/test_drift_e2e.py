@@ -165,22 +165,67 @@ def test_drift_is_read_only(cli: Cli) -> None:
     assert drift_json(cli)["counts"] == {"changed": 1, "missing": 1, "unmanaged": 1}
 
 
+# What GitHub Actions sets in a workflow run; the messages name the repository and the run.
+GITHUB_RUN = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_REPOSITORY": "acme/dactl-actions",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_RUN_ID": "31337",
+}
+RUN_URL = "https://github.com/acme/dactl-actions/actions/runs/31337"
+
+
 def test_the_webhook_gets_a_summary_and_the_json_report(cli: Cli, receiver: Receiver) -> None:
     ids = seed_actions(cli, cli.cwd / "actions")
     ui_edit(cli, ids["Lookup Customer By Phone"])
     create_in_org(cli, "Made In The Org", "Web Services Data Actions")
-    result = cli.run("drift", "actions", DACTL_DRIFT_WEBHOOK=receiver.url)
+    result = cli.run("drift", "actions", DACTL_DRIFT_WEBHOOK=receiver.url, **GITHUB_RUN)
     assert result.returncode == 2, result.stdout + result.stderr
     assert SECRET_PATH not in result.stdout + result.stderr
     ((path, body),) = receiver.posts
     assert path == SECRET_PATH
+    report = drift_json(cli)
+    host = report["organization"]["host"]
     assert body["text"] == (
-        "dactl drift: the org differs from git: 1 changed outside git "
+        f"dactl drift: the org dactl sandbox ({host}) differs from git (repository "
+        f"acme/dactl-actions, CI run {RUN_URL}): 1 changed outside git "
         "(Lookup Customer By Phone); 0 missing; 1 unmanaged (Made In The Org)."
     )
+    assert body["organization"] == report["organization"]
+    assert body["ci"]["repository"] == "acme/dactl-actions" and body["ci"]["run_url"] == RUN_URL
     assert body["drift"]["format_version"] == 1
     assert body["drift"]["counts"] == {"changed": 1, "missing": 0, "unmanaged": 1}
-    assert body["drift"] == drift_json(cli)
+    # the report, with field names but without their values
+    for action in report["actions"]:
+        for field in action["fields"]:
+            del field["before"], field["after"]
+    assert body["drift"] == report
+    assert '"1"' not in json.dumps(body["drift"])  # the header's value stayed home
+
+
+@pytest.mark.parametrize("fmt", ["slack", "teams"])
+def test_the_webhook_speaks_slack_and_teams(cli: Cli, receiver: Receiver, fmt: str) -> None:
+    ids = seed_actions(cli, cli.cwd / "actions")
+    ui_edit(cli, ids["Lookup Customer By Phone"])
+    result = cli.run(
+        "drift", "actions", "--webhook", receiver.url, "--webhook-format", fmt, **GITHUB_RUN
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    ((_, body),) = receiver.posts
+    fields = "Lookup Customer By Phone (request.headers.X-Debug, timeoutSeconds)"
+    if fmt == "slack":
+        assert body["text"].startswith("dactl drift: the org dactl sandbox (")
+        section = body["blocks"][1]["text"]["text"]
+        assert f"*Changed outside git* (1): {fields}" in section
+        assert f"<{RUN_URL}|CI run>" in body["blocks"][2]["elements"][0]["text"]
+    else:
+        assert body["type"] == "message"
+        card = body["attachments"][0]["content"]
+        assert card["type"] == "AdaptiveCard"
+        assert {"title": "Changed outside git", "value": fields} in card["body"][2]["facts"]
+        assert {"title": "Repository", "value": "acme/dactl-actions"} in card["body"][2]["facts"]
+        assert card["actions"][0]["url"] == RUN_URL
+    assert "→" not in json.dumps(body) and '"1"' not in json.dumps(body)
 
 
 def test_a_failing_webhook_is_exit_1_after_the_report_and_never_prints_the_url(

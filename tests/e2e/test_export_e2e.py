@@ -64,7 +64,7 @@ def test_export_then_plan_shows_no_change(cli: Cli) -> None:
     out = cli.cwd / "exported"
     assert set(exported_names(out)) == set(ids)
     for path in out.glob("*.yaml"):
-        kind = "project" if path.name == "dactl.yaml" else "action"
+        kind = "project" if path.name == "dactl.yaml" else "action-file"
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first == f"# yaml-language-server: $schema=../schemas/{kind}.schema.json"
     project = yaml.safe_load((out / "dactl.yaml").read_text(encoding="utf-8"))
