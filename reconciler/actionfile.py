@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +90,26 @@ def _without_defaults(section: dict[str, Any], template: str, default: str) -> d
 
 
 def action_to_yaml(
-    action: dict[str, Any], integration_name: str, *, schema_ref: str | None = None
+    action: dict[str, Any],
+    integration_name: str,
+    *,
+    schema_ref: str | None = None,
+    package: str | None = None,
+    org_comment: bool = True,
+    adjust: Callable[[dict[str, Any]], object] | None = None,
 ) -> str:
-    """One YAML document for a live action; ``schema_ref`` adds the editor schema comment."""
+    """One YAML document for a live action; ``schema_ref`` adds the editor schema comment.
+    A Function action's file names ``package`` when given; else, with ``org_comment``, a
+    comment says why it names none (the org does not hand packages out). ``adjust`` may
+    change the file's data before it is written (export puts placeholders back)."""
     data = action_to_data(action, integration_name)
+    if adjust is not None:
+        adjust(data)
     data["contract"] = {part: _compact(schema) for part, schema in data["contract"].items()}
-    text = package_comment(action) + dump_yaml(data)
+    if package is not None and "function" in data:
+        data["function"]["package"] = package
+    comment = package_comment(action) if org_comment and package is None else ""
+    text = comment + dump_yaml(data)
     if schema_ref is not None:
         text = f"# yaml-language-server: $schema={schema_ref}\n{text}"
     return text
@@ -143,16 +157,16 @@ def _compact(node: Any) -> Any:
     """Mark short leaf collections for flow style, so schemas read like the examples."""
     if isinstance(node, dict):
         items = {k: _compact(v) for k, v in node.items()}
-        if _is_short_leaf([*node, *node.values()]):
+        if is_short_leaf([*node, *node.values()]):
             return _FlowMap(items)
         return items
     if isinstance(node, list):
         values = [_compact(v) for v in node]
-        return _FlowList(values) if _is_short_leaf(node) else values
+        return _FlowList(values) if is_short_leaf(node) else values
     return node
 
 
-def _is_short_leaf(values: list[Any]) -> bool:
+def is_short_leaf(values: list[Any]) -> bool:
     if not all(v is None or isinstance(v, str | int | float | bool) for v in values):
         return False
     texts = [str(v) for v in values]
@@ -183,7 +197,62 @@ def _printable(ch: str) -> bool:
     )
 
 
-class _Dumper(yaml.SafeDumper):
+class LineBreakingQuotes:
+    """For a YAML emitter (PyYAML's, or ruamel's in ``dactl fmt``): a multi-line string
+    that must be double-quoted (one a block scalar cannot hold: CRLF line ends, a tab, a
+    trailing space) is written one line of its content per line of YAML: after each
+    escaped ``\\n`` an escaped line break (``\\`` at the end of the line), and the next
+    line's leading space escaped (``\\ ``), since YAML drops it there. The text read back is
+    the same; the diff of a changed template is a line diff."""
+
+    def write_double_quoted(self, text: Any, split: Any = True) -> None:
+        emitter: Any = self  # the emitter this is mixed into
+        if not split or emitter.root_context or "\n" not in text.rstrip("\n"):
+            super().write_double_quoted(text, split)  # type: ignore[misc]
+            return
+        emitter.write_indicator('"', True)
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            part = line if i == len(lines) - 1 else line + "\n"
+            if i and part.startswith(" "):
+                self._raw("\\ ")
+                part = part[1:]
+            self._raw(self._escaped(part))
+            if i < len(lines) - 1 and "".join(lines[i + 1 :]):
+                self._raw("\\")
+                emitter.write_indent()
+                emitter.whitespace = False
+                emitter.indention = False
+        emitter.write_indicator('"', False)
+
+    def _escaped(self, text: str) -> str:
+        emitter: Any = self
+        out = []
+        for ch in text:
+            printable = "\x20" <= ch <= "\x7e" or (
+                emitter.allow_unicode
+                and ("\xa0" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd" or ch >= "\U00010000")
+            )
+            if ch in '"\\\x85\u2028\u2029\ufeff' or not printable:
+                if ch in emitter.ESCAPE_REPLACEMENTS:
+                    out.append("\\" + emitter.ESCAPE_REPLACEMENTS[ch])
+                elif ch <= "\xff":
+                    out.append(f"\\x{ord(ch):02X}")
+                elif ch <= "\uffff":
+                    out.append(f"\\u{ord(ch):04X}")
+                else:
+                    out.append(f"\\U{ord(ch):08X}")
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def _raw(self, data: str) -> None:
+        emitter: Any = self
+        emitter.column += len(data)
+        emitter.stream.write(data.encode(emitter.encoding) if emitter.encoding else data)
+
+
+class _Dumper(LineBreakingQuotes, yaml.SafeDumper):
     """SafeDumper with literal blocks for multi-line strings, flow leaves, and no aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:

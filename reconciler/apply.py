@@ -49,6 +49,7 @@ from reconciler.diff import diff
 from reconciler.drafts import DraftRegistry
 from reconciler.errors import ApiError, ConflictError, DactlError
 from reconciler.genesys.wire import FUNCTION_KEY, canonical_live, patch_body, post_body
+from reconciler.ignore import covered, keep_live
 from reconciler.plan import Change, Integrations, Plan
 
 MAX_CONFLICT_RETRIES = 3
@@ -227,7 +228,7 @@ class Applier(NewDraftSteps):
                 self._audit(
                     change, "patch", version_before=version, outcome=CONFLICT, **_error(exc)
                 )
-                version, done = self._after_conflict(change, notes)
+                version, done, after = self._after_conflict(change, notes)
                 if done:
                     return self._ok(change, version, version, "already up to date", notes)
                 continue
@@ -281,16 +282,18 @@ class Applier(NewDraftSteps):
             f"(v{version} -> v{live_version}); run plan again"
         )
 
-    def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool]:
-        """Re-fetch and re-diff after a conflict: (the live version, nothing left to do).
+    def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool, Canonical]:
+        """Re-fetch and re-diff after a conflict: (the live version, nothing left to do,
+        the content to write now: fields that ignore rules keep, as the org holds them now).
 
         Stops when a saved plan's action changed in the org since the plan was made.
         """
         action_id, _ = _target(change)
         full = self._read(action_id)
         live, version = self._canonical(full), _version(full)
-        if not diff(live, _after(change)):
-            return version, True
+        after = keep_live(_after(change), live, change.ignore)[0]
+        if not diff(live, after):
+            return version, True, after
         if content_hash(live) != change.live_hash:
             if self.saved_plan:
                 raise _Stop(
@@ -298,14 +301,16 @@ class Applier(NewDraftSteps):
                     "and review"
                 )
             moved = diff(change.before or {}, live)
+            moved = [f for f in moved if not covered(f.path, change.ignore)]
             fixed = {f.top for f in moved} & FIXED_FIELDS.get(_operation(change), set())
             if fixed:
                 raise _Stop(
                     f"{', '.join(sorted(fixed))} changed in the org meanwhile, which this "
                     f"{_operation(change)} cannot reset; run plan again"
                 )
-            notes.append(f"re-planned after a conflict; also reset {_paths(moved)}")
-        return version, False
+            if moved:
+                notes.append(f"re-planned after a conflict; also reset {_paths(moved)}")
+        return version, False, after
 
     # -- replace and delete --------------------------------------------------------------
 
@@ -415,6 +420,8 @@ class Applier(NewDraftSteps):
     def _ok(self, change: Change, before: int, after: int, what: str, notes: list[str]) -> Outcome:
         fields = ", ".join(f.dotted for f in change.fields)
         extra = "".join(f"; {n}" for n in notes)
+        if change.rename and what == "updated":
+            what = f"renamed from {change.renamed_from!r}, updated"
         message = f"{what} {change.action_id} v{before} -> v{after} ({fields}){extra}"
         return Outcome(change.name, change.kind, True, message, change.action_id, before, after)
 

@@ -80,7 +80,7 @@ class DraftSteps:
     def _write_function(self, change: Change, action_id: str, before: Canonical | None) -> None:
         raise NotImplementedError
 
-    def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool]:
+    def _after_conflict(self, change: Change, notes: list[str]) -> tuple[int, bool, Canonical]:
         raise NotImplementedError
 
     def _ok(self, change: Change, before: int, after: int, what: str, notes: list[str]) -> Outcome:
@@ -102,7 +102,11 @@ class DraftSteps:
             current = state["current"] = self._live_version(action_id)
             if current == version:
                 return current
-            _, done = self._after_conflict(change, notes)  # stops with a saved plan
+            _, done, now = self._after_conflict(change, notes)  # stops with a saved plan
+            if not done and now != after:  # the draft holds the ignored fields of the plan
+                raise _Stop(
+                    "a field that ignore rules keep changed in the org meanwhile; run plan again"
+                )
             return None if done else current
 
         try:

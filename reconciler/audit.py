@@ -34,9 +34,12 @@ class AuditLog:
     Genesys error code and correlation id (never the server's message, which can quote
     submitted values), so secrets cannot leak into it."""
 
-    def __init__(self, path: Path | None, run_id: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None, run_id: str | None = None, environment: str | None = None
+    ) -> None:
         self.path = path
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.environment = environment  # the project's environment (--env), on every line
         self._lock = threading.Lock()
 
     def check(self) -> None:
@@ -57,7 +60,11 @@ class AuditLog:
         if self.path is None:
             return
         line = json.dumps(
-            {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "run": self.run_id}
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "run": self.run_id,
+                "env": self.environment,
+            }
             | redact_value(record),  # no values are logged; this is the safety net
             sort_keys=False,
             ensure_ascii=False,

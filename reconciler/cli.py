@@ -11,11 +11,13 @@ import click
 
 from reconciler import __version__
 from reconciler.ci.command import ci
-from reconciler.cli_reports import drift, show
-from reconciler.cli_scaffold import init, schema
+from reconciler.cli_reports import compare, drift, show
+from reconciler.cli_scaffold import fmt, init, schema
 from reconciler.cli_support import (
     DEFAULT_AUDIT_LOG,
+    ENV_OPTION,
     ORG_EPILOG,
+    chosen_environment,
     complete_action_names,
     connection_options,
     fetch_progress,
@@ -84,15 +86,18 @@ def main() -> None:
     is_flag=True,
     help="Fail (exit 1) on warnings too, for teams that want lint to gate CI.",
 )
+@ENV_OPTION
 @handle_errors
-def validate(directory: Path, fmt: str, strict: bool) -> None:
+def validate(directory: Path, fmt: str, strict: bool, env: str | None) -> None:
     """Check action files offline: schemas, contracts, lint.
 
     Checks DIRECTORY (default: actions/), or one action file. No network; exit 1 when any
-    error is found (with --strict, any warning too)."""
+    error is found (with --strict, any warning too). A project with environments is
+    checked in each of them, or in the one --env (or DACTL_ENV) names."""
     from reconciler.validate import validate_tree
 
-    report = validate_tree(directory)
+    name, source = chosen_environment(env)
+    report = validate_tree(directory, name, source=source)
     click.echo(render("problems", fmt, report), nl=False)
     if not report.ok:
         sys.exit(ExitCode.ERROR)
@@ -141,6 +146,7 @@ def plan(
     detailed_exitcode: bool,
     prune: bool,
     targets: tuple[str, ...],
+    env: str | None,
     refresh: bool,
     api_url: str | None,
     region: str | None,
@@ -165,9 +171,8 @@ def plan(
             f"--out {out}: a saved plan is JSON; a .yaml name would be taken for (or "
             "overwrite) an action file"
         )
-    orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
-    )
+    connection = Connection(api_url, region, concurrency, *chosen_environment(env))
+    orchestrator = Orchestrator(directory, connection, refresh=refresh, on_note=print_note)
     with fetch_progress(orchestrator):
         result = orchestrator.plan(targets=list(targets) or None, prune=True if prune else None)
     org = result.organization
@@ -225,6 +230,7 @@ def apply(
     take_over_drafts: bool,
     targets: tuple[str, ...],
     audit_log: Path,
+    env: str | None,
     refresh: bool,
     api_url: str | None,
     region: str | None,
@@ -267,7 +273,7 @@ def apply(
         if saved is not None or auto_approve:
             return True
         n = len(plan.changes)
-        where = f" to {org.label}" if org is not None else ""
+        where = f" to {org.target}" if org is not None else ""
         answer: str = click.prompt(
             f"\nApply {'1 change' if n == 1 else f'these {n} changes'}{where}? "
             "Only 'yes' is accepted",
@@ -276,9 +282,11 @@ def apply(
         )
         return answer.strip() == "yes"
 
-    orchestrator = Orchestrator(
-        directory, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
-    )
+    environment, source = chosen_environment(env)
+    if environment is None and saved is not None and saved.environment is not None:
+        environment, source = saved.environment, f"the saved plan {target}"
+    connection = Connection(api_url, region, concurrency, environment, source)
+    orchestrator = Orchestrator(directory, connection, refresh=refresh, on_note=print_note)
     with fetch_progress(orchestrator):
         result = orchestrator.apply(
             saved=saved,
@@ -294,6 +302,9 @@ def apply(
     click.echo(render_result(result, color=color), nl=False)
     if result.failed or result.cancelled:
         sys.exit(ExitCode.ERROR)
+
+ADOPT_NAME_HELP = "Adopt the live action of this name (repeatable): only its file is written."
+ADOPT_UNMANAGED_HELP = "Adopt every live action in scope that no file claims: only their files."
 
 
 @main.command(epilog=ORG_EPILOG)
@@ -319,6 +330,8 @@ def apply(
     help="Export into a directory that already holds action files: a file whose action "
     "differs from the org is rewritten in place, new actions get new files, no file is deleted.",
 )
+@click.option("--name", "names", multiple=True, metavar="NAME", help=ADOPT_NAME_HELP)
+@click.option("--unmanaged", is_flag=True, help=ADOPT_UNMANAGED_HELP)
 @connection_options
 @verbose_option
 @handle_errors
@@ -326,6 +339,9 @@ def export(
     out: Path,
     integrations: tuple[str, ...],
     force: bool,
+    names: tuple[str, ...],
+    unmanaged: bool,
+    env: str | None,
     refresh: bool,
     api_url: str | None,
     region: str | None,
@@ -334,19 +350,24 @@ def export(
     """Write the org's live actions as YAML files.
 
     One file per action, into DIR (default: actions/). Static and custom-auth actions are
-    never exported."""
+    never exported. With --name or --unmanaged, only those actions' files are written,
+    into a tree that may hold files already."""
+    from reconciler.adopt import Adoption
     from reconciler.orchestrator import Connection, Orchestrator
 
-    orchestrator = Orchestrator(
-        out, Connection(api_url, region, concurrency), refresh=refresh, on_note=print_note
-    )
+    connection = Connection(api_url, region, concurrency, *chosen_environment(env))
+    orchestrator = Orchestrator(out, connection, refresh=refresh, on_note=print_note)
     with fetch_progress(orchestrator):
-        result = orchestrator.export(integrations=integrations, force=force)
+        adoption = Adoption(tuple(dict.fromkeys(names)), unmanaged)
+        result = orchestrator.export(integrations=integrations, force=force, adoption=adoption)
     for line in result.file_lines():
         click.echo(line)
     click.echo(result.summary())
     for note in result.notes:
         click.echo(note, err=True)
+
+
+VAR_HELP = "A Terraform variable's value (repeatable), typed as its variable block says."
 
 
 @main.command(name="import")
@@ -373,16 +394,19 @@ def export(
     help="Import into a directory that already holds action files: the file of a same-name "
     "action is rewritten in place, no file is deleted.",
 )
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help=VAR_HELP)
 @handle_errors
-def import_(files: tuple[Path, ...], out: Path, integration: str | None, force: bool) -> None:
-    """Turn action JSON exports into YAML action files.
+def import_(
+    files: tuple[Path, ...], out: Path, integration: str | None, force: bool, variables: Any
+) -> None:
+    """Turn action JSON exports or Terraform files into action files.
 
-    Reads admin UI exports, or API request bodies, and writes one file per action into DIR.
-    Offline; nothing is written when any input is refused."""
+    Reads admin UI exports, API request bodies, and Terraform (CX as Code) files; writes one
+    file per action into DIR. Offline; nothing is written when any input is refused."""
     from reconciler.importer import import_actions
     from reconciler.render.problems import render_text
 
-    result = import_actions(files, out, integration=integration, force=force)
+    result = import_actions(files, out, integration=integration, force=force, variables=variables)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for line in result.file_lines():
@@ -434,6 +458,7 @@ def run_test(
     inputs_file: Path | None,
     offline: bool,
     response_file: Path | None,
+    env: str | None,
     refresh: bool,
     api_url: str | None,
     region: str | None,
@@ -449,9 +474,8 @@ def run_test(
 
     if response_file is not None and not offline:
         raise DactlError("--response is a sample answer for offline tests: add --offline")
-    orchestrator = Orchestrator(
-        directory, Connection(api_url, region), refresh=refresh, on_note=print_note
-    )
+    connection = Connection(api_url, region, 8, *chosen_environment(env))
+    orchestrator = Orchestrator(directory, connection, refresh=refresh, on_note=print_note)
     result = orchestrator.run_test(
         name,
         GivenInputs(pairs, inputs_file),
@@ -465,8 +489,10 @@ def run_test(
 
 
 main.add_command(drift)
+main.add_command(compare)
 main.add_command(show)
 main.add_command(sandbox)
 main.add_command(ci)
 main.add_command(init)
 main.add_command(schema)
+main.add_command(fmt)

@@ -4,6 +4,7 @@ Neither talks to an org nor colors its output, so neither takes ``-v`` or ``--no
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -106,4 +107,40 @@ def schema(out: Path) -> None:
     )
 
 
-__all__ = ["init", "schema"]
+@click.command(name="fmt")
+@click.argument("directory", default="actions", type=click.Path(path_type=Path))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 listing the files fmt would change (for CI).",
+)
+@handle_errors
+def fmt(directory: Path, check: bool) -> None:
+    """Rewrite action files in the layout export writes.
+
+    Formats the action files of DIRECTORY (default: actions/), or one file: keys in the
+    export's order, multi-line templates as block scalars, short schema leaves on one line;
+    comments are kept, and the data stays exactly the same. No network."""
+    from reconciler.exitcodes import ExitCode
+    from reconciler.fmt import format_tree
+
+    result = format_tree(directory, check=check)
+    verb = "would reformat" if check else "reformatted"
+    for path in result.changed:
+        click.echo(f"{verb} {display_path(path)}")
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    n, kept = len(result.changed), len(result.unchanged)
+    files = f"{n} file{'' if n == 1 else 's'}"
+    if check and n:
+        run = f"dactl fmt {display_path(directory)}"
+        click.echo(f"{files} would be reformatted, {kept} already formatted: run `{run}`.")
+    elif check:
+        click.echo(f"{kept} file{'' if kept == 1 else 's'} already formatted.")
+    else:
+        click.echo(f"Reformatted {files}, {kept} already formatted.")
+    if result.problems or (check and n):
+        sys.exit(ExitCode.ERROR)
+
+
+__all__ = ["fmt", "init", "schema"]

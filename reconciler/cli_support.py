@@ -115,12 +115,14 @@ def color_option(func: F) -> F:
 # keeps click from reflowing the table.
 ORG_EPILOG = """\b
 Environment (a flag beats these, and these beat dactl.yaml):
+  DACTL_ENV                        the environment of dactl.yaml, as --env does
   GENESYSCLOUD_OAUTHCLIENT_ID      the OAuth client (client credentials grant)
   GENESYSCLOUD_OAUTHCLIENT_SECRET  its secret; never printed
   GENESYSCLOUD_ACCESS_TOKEN        a ready access token, instead of the client
   GENESYSCLOUD_API_URL             the API base URL (https://api.mypurecloud.ie)
   GENESYSCLOUD_API_REGION          the same, as blueprints name it
-  GENESYSCLOUD_REGION              a region key or domain (eu-west-1, mypurecloud.ie)"""
+  GENESYSCLOUD_REGION              a region key or domain (eu-west-1, mypurecloud.ie)
+An environment with credentialsPrefix: PROD_ reads PROD_GENESYSCLOUD_* instead."""
 
 
 def complete_action_names(
@@ -191,6 +193,22 @@ _CONNECTION_OPTIONS = (
 )
 
 
+ENV_OPTION = click.option(
+    "--env",
+    "env",
+    metavar="NAME",
+    help="The environment of dactl.yaml (environments:) to work on; else DACTL_ENV. A "
+    "project that declares environments needs one.",
+)
+
+
+def chosen_environment(env: str | None) -> tuple[str | None, str]:
+    """The environment asked for, and who named it: ``--env``, else ``DACTL_ENV``."""
+    if env is not None and env.strip():
+        return env.strip(), "--env"
+    return (os.environ.get("DACTL_ENV", "").strip() or None), "DACTL_ENV"
+
+
 report_format = click.option(
     "--format",
     "fmt",
@@ -212,20 +230,27 @@ def print_note(text: str) -> None:
 
 
 def connection_options(func: F) -> F:
-    """``--refresh``, ``--api-url``, ``--region`` and ``--concurrency``: the options of every
-    command that reads the org."""
-    for option in reversed(_CONNECTION_OPTIONS):
+    """``--env``, ``--refresh``, ``--api-url``, ``--region`` and ``--concurrency``: the
+    options of every command that reads the org."""
+    for option in reversed((ENV_OPTION, *_CONNECTION_OPTIONS)):
         func = option(func)
     return func
 
 
 def lookup_connection_options(func: F) -> F:
-    """``--refresh``, ``--api-url`` and ``--region``: for a command that reads one action
-    (``--concurrency`` would change nothing there)."""
-    for option in reversed(_CONNECTION_OPTIONS[:3]):
+    """``--env``, ``--refresh``, ``--api-url`` and ``--region``: for a command that reads
+    one action (``--concurrency`` would change nothing there)."""
+    for option in reversed((ENV_OPTION, *_CONNECTION_OPTIONS[:3])):
         func = option(func)
     return func
 
+
+def fetch_options(func: F) -> F:
+    """``--refresh`` and ``--concurrency``: for a command that reads orgs whose location
+    each comes from its own project and environment (``dactl compare``)."""
+    for option in reversed((_CONNECTION_OPTIONS[0], _CONNECTION_OPTIONS[3])):
+        func = option(func)
+    return func
 
 
 class fetch_progress:

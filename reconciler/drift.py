@@ -5,15 +5,17 @@ the org. So an ``update`` or ``replace`` is an action **changed** outside git, a
 ``create`` is an action **missing** from the org, and a ``delete`` (with prune on, every
 live in-scope action without a file) is an **unmanaged** action. Field changes are turned
 around to read as the change made in the org: ``before`` is git, ``after`` is the org.
+Fields that ignore rules leave alone are no drift; the report counts them.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Literal
 
 from reconciler.diff import FieldChange
-from reconciler.plan import Change, Plan
+from reconciler.plan import Change, Ignored, Plan, ignored_note
 
 DriftStatus = Literal["changed", "missing", "unmanaged"]
 STATUSES: tuple[DriftStatus, ...] = ("changed", "missing", "unmanaged")
@@ -55,10 +57,21 @@ class DriftedAction:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """Every drifted action, sorted by status then name; ``in_sync`` names those that match."""
+    """Every drifted action, sorted by status then name; ``in_sync`` names those that match;
+    ``ignored`` the differences ignore rules left alone; ``directory`` the tree compared
+    (for the command that adopts an unmanaged action)."""
 
     actions: tuple[DriftedAction, ...]
     in_sync: tuple[str, ...] = ()
+    ignored: tuple[Ignored, ...] = ()
+    directory: str | None = None
+
+    def adopt_command(self, name: str | None = None) -> str:
+        """``dactl export --out actions --name 'Made In The Org'`` (``--unmanaged`` for
+        every unmanaged action): writes only that file into the tree, touching no other."""
+        out = shlex.quote(self.directory or "actions")
+        which = "--unmanaged" if name is None else f"--name {shlex.quote(name)}"
+        return f"dactl export --out {out} {which}"
 
     @property
     def drifted(self) -> bool:
@@ -73,20 +86,22 @@ class DriftReport:
 
     def summary(self) -> str:
         """``Drift: 1 changed outside git, 0 missing, 2 unmanaged.``"""
+        ignored = ignored_note(self.ignored)
         if not self.drifted:
-            return "No drift: the org matches git."
+            return "No drift: the org matches git" + (f" ({ignored})." if ignored else ".")
         n = self.counts()
         return (
             f"Drift: {n['changed']} changed outside git, {n['missing']} missing, "
-            f"{n['unmanaged']} unmanaged."
+            f"{n['unmanaged']} unmanaged" + (f"; {ignored}." if ignored else ".")
         )
 
 
-def drift_report(plan: Plan) -> DriftReport:
-    """The drift a plan shows; make the plan with prune on so unmanaged actions appear."""
+def drift_report(plan: Plan, directory: str | None = None) -> DriftReport:
+    """The drift a plan shows; make the plan with prune on so unmanaged actions appear.
+    ``directory``: the tree compared, named in the advice for unmanaged actions."""
     order = {status: i for i, status in enumerate(STATUSES)}
     actions = sorted(
         (DriftedAction.from_change(c) for c in plan.changes),
         key=lambda a: (order[a.status], a.name),
     )
-    return DriftReport(tuple(actions), plan.unchanged)
+    return DriftReport(tuple(actions), plan.unchanged, plan.ignored, directory)

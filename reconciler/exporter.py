@@ -12,10 +12,10 @@ rewritten in place, or left as it is when it already matches the org.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from reconciler.actionfile import (
     action_schema_ref,
@@ -23,12 +23,14 @@ from reconciler.actionfile import (
     file_name_for,
     project_yaml,
 )
+from reconciler.adopt import Adoption, former_names, select
 from reconciler.config.loader import LoadedTree, discover, display_path
 from reconciler.config.model import ActionSpec, ProjectSpec
+from reconciler.config.placeholders import restore_placeholders
 from reconciler.errors import ConfigError, ExportError, PlanError, ValidationError
 from reconciler.live import LiveState
 from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
-from reconciler.plan import LiveAction, build_plan, refuse_duplicate_names
+from reconciler.plan import LiveAction, build_plan
 from reconciler.validate import ValidationReport, validate_tree
 
 Status = Literal["new", "updated", "unchanged"]
@@ -40,6 +42,7 @@ class ExistingFile:
 
     path: Path
     spec: ActionSpec | None = None
+    written: Any = None  # the action as its file writes it, placeholders unresolved
 
 
 @dataclass
@@ -101,23 +104,33 @@ def dir_label(directory: Path) -> str:
     return text if text.endswith(("/", os.sep)) else text + "/"
 
 
-def prepare_export(directory: Path, *, force: bool) -> ExportTarget:
+def prepare_export(
+    directory: Path,
+    *,
+    force: bool,
+    environment: str | None = None,
+    source: str = "--env",
+    adopt: bool = False,
+) -> ExportTarget:
     """Read the target directory: its project file and, with ``force``, which action each
     existing file holds. Refuses (``ExportError``) a directory holding action files without
     ``force``, and (``ValidationError``) an invalid project file or an unreadable action
-    file, whose action could otherwise end up in two files."""
+    file, whose action could otherwise end up in two files. ``adopt`` (``--name``,
+    ``--unmanaged``): files are expected there; only the adopted ones are written."""
     empty = ValidationReport(tree=LoadedTree(root=directory, project=None), project=ProjectSpec())
     if not directory.exists():
         return ExportTarget(directory, empty)
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory; --out needs a directory")
     project_path, action_paths = discover(directory)
-    if action_paths and not force:
+    if action_paths and not force and not adopt:
         raise ExportError(
             f"{dir_label(directory)} already holds action files; export with --force to "
             "update them in place (no file is deleted), or export to an empty directory"
         )
-    report = validate_tree(directory)
+    # Existing files are read as the environment's (placeholders resolved), to tell which
+    # already match its org.
+    report = validate_tree(directory, environment, source=source)
     _check_project_file(report, project_path)
     target = ExportTarget(directory, report, project_path, had_actions=bool(action_paths))
     if action_paths:
@@ -147,7 +160,10 @@ def _existing_files(report: ValidationReport) -> dict[str, ExistingFile]:
         )
     specs = {spec.source: spec for spec in report.actions}
     return {
-        name: ExistingFile(doc.path, specs.get(doc.display)) for name, doc in found.by_name.items()
+        name: ExistingFile(
+            doc.path, specs.get(doc.display), None if doc.written is None else doc.written.data
+        )
+        for name, doc in found.by_name.items()
     }
 
 
@@ -157,13 +173,17 @@ def write_export(
     *,
     scope: Sequence[str],
     scope_from: str | None = None,
+    adoption: Adoption | None = None,
+    force: bool = False,
 ) -> ExportResult:
     """Write every live action of ``live`` (fetched for ``scope``; empty = every
     integration) into the target directory, and ``dactl.yaml`` when there is none.
 
     ``scope_from`` tells where the scope came from, for error messages. All checks come
     before the first write: an unknown or ambiguous integration name, or two live actions
-    with one name, is an ``ExportError`` and nothing is written.
+    with one name, is an ``ExportError`` and nothing is written. With ``adoption``, only
+    the actions it names (or no file claims) are written, and an existing file that
+    differs from the org is rewritten only with ``force``.
     """
     integrations = live.integrations
     unknown = [name for name in scope if name not in integrations.by_name]
@@ -175,9 +195,13 @@ def write_export(
             f"its integrations are: {known}"
         )
     actions = sorted(live.actions, key=lambda a: (a.canonical["name"], a.id))
-    refuse_duplicate_names(actions)  # before anything is written
+    adoption = adoption or Adoption()
+    former = former_names(target.report.tree)
+    actions, left_alone = select(actions, adoption, target.existing, former)
     by_id = integrations.names_by_id
-    names = list(scope) or sorted({by_id[_integration_id(live, a)] for a in actions})
+    names = sorted({by_id[_integration_id(live, a)] for a in actions})
+    if not adoption.active:
+        names = list(scope) or names
     ambiguous = sorted(set(names) & integrations.ambiguous)
     if ambiguous:
         raise ExportError(
@@ -193,15 +217,26 @@ def write_export(
     for action in actions:
         name = action.canonical["name"]
         integration = integrations.names_by_id[_integration_id(live, action)]
-        text = action_to_yaml(live.raw[action.id], integration, schema_ref=action_schema)
         existing = target.existing.get(name)
+        text = action_to_yaml(
+            live.raw[action.id],
+            integration,
+            schema_ref=action_schema,
+            adjust=_keep_placeholders(existing, target.report.project.variables),
+        )
         if existing is None:
             path = directory / file_name_for(name, taken)
             taken.add(path.name)
             status: Status = "new"
         else:
             path = existing.path
-            status = "unchanged" if _matches(existing, text, action, live) else "updated"
+            same = _matches(existing, text, action, live, target.report.project.ignore)
+            status = "unchanged" if same else "updated"
+            if status == "updated" and adoption.active and not force:
+                raise ExportError(
+                    f"{name!r} already has a file, {display_path(path)}, that differs from "
+                    "the org; export with --force to rewrite it (nothing was written)"
+                )
         if status != "unchanged":
             writes.append((path, text))
         result.files.append(ExportedFile(name, path, status))
@@ -215,15 +250,32 @@ def write_export(
     write_files(writes)
     if result.project_file is not None:
         result.notes.append(f"Wrote {result.project_file} (scope: {', '.join(names)}).")
-    result.notes += _after_notes(target)
+    result.notes += left_alone + _after_notes(target)
     return result
+
+
+def _keep_placeholders(
+    existing: ExistingFile | None, variables: Mapping[str, Any]
+) -> Callable[[dict[str, Any]], object] | None:
+    """For a file written with placeholders (``{{ var.host }}``): put each back where the
+    org holds what it resolves to in this environment, so a rewrite keeps them; a value
+    the org changed is written as the org has it."""
+    if existing is None or existing.written is None:
+        return None
+    return lambda data: restore_placeholders(data, existing.written, variables)
 
 
 def _integration_id(live: LiveState, action: LiveAction) -> str:
     return str(live.raw[action.id].get("integrationId", ""))
 
 
-def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveState) -> bool:
+def _matches(
+    existing: ExistingFile,
+    text: str,
+    action: LiveAction,
+    live: LiveState,
+    ignore: Sequence[str] = (),
+) -> bool:
     """Whether an existing file already says what the org has, as ``dactl plan`` sees it
     (then it is left as written, comments and ``extends`` included)."""
     try:
@@ -234,7 +286,7 @@ def _matches(existing: ExistingFile, text: str, action: LiveAction, live: LiveSt
     if existing.spec is None:
         return False
     try:
-        plan = build_plan([existing.spec], [action], live.integrations)
+        plan = build_plan([existing.spec], [action], live.integrations, ignore=ignore)
     except PlanError:
         return False
     return plan.empty

@@ -16,6 +16,7 @@ unless ``--integration`` says otherwise, and the result says what was assumed.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ from reconciler.actionfile import (
 from reconciler.config.loader import PROJECT_FILE_NAMES, discover, load_tree
 from reconciler.errors import ImportRefused
 from reconciler.outdir import PROJECT_FILE, existing_actions, write_files
+from reconciler.terraform.resources import looks_like_terraform, read_terraform
 from reconciler.validate import ValidationReport, validate_tree
 
 PLATFORM_TYPE = "purecloud-data-actions"
@@ -81,15 +83,6 @@ _OBJECTS = (
     ("contract", "output", "successSchema"),
 )
 _TEMPLATES = (("request", "requestTemplate"), ("response", "successTemplate"))
-# Terraform, told by content whatever the file is called: an HCL block at the start of a
-# line (no JSON line starts so), or Terraform's JSON syntax (a top-level "resource" object).
-_HCL_RESOURCE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([\w-]+)"[ \t]+"[^"\n]*"[ \t]*\{', re.M)
-_HCL_BLOCK = re.compile(
-    r'^[ \t]*(terraform|provider|module|variable|output|locals)\b[ \t]*("[^"\n]*")?[ \t]*\{',
-    re.M,
-)
-ACTION_RESOURCE = "genesyscloud_integration_action"
-
 Status = Literal["new", "updated", "unchanged"]
 
 
@@ -108,6 +101,8 @@ class SourceAction:
     typed_by_url: bool = False  # an API body whose type was read off its /api/v2/ URL
     from_category: bool = False  # an API body whose integration is its category
     notes: tuple[str, ...] = ()
+    package: Path | None = None  # a Function action's code, from Terraform's file_path
+    terraform: bool = False  # an action resource of a Terraform file
 
     @property
     def name(self) -> str:
@@ -146,12 +141,17 @@ class ImportResult:
 
 
 def import_actions(
-    paths: Sequence[Path], directory: Path, *, integration: str | None = None, force: bool = False
+    paths: Sequence[Path],
+    directory: Path,
+    *,
+    integration: str | None = None,
+    force: bool = False,
+    variables: Sequence[str] = (),
 ) -> ImportResult:
     """Check every input and the directory, then write one file per action and
     ``dactl.yaml`` (when there is none), then validate the directory. Any refusal is an
-    ``ImportRefused`` raised before the first write."""
-    sources = read_sources(paths, integration=integration)
+    ``ImportRefused`` raised before the first write. ``variables``: ``--var NAME=VALUE``."""
+    sources = read_sources(paths, integration=integration, variables=variables)
     files, project = plan_files(sources, directory, force=force)
     write_files([(f.path, f.text) for f in files if f.status != "unchanged"] + project)
     result = ImportResult(directory, files, validate_tree(directory))
@@ -163,88 +163,83 @@ def import_actions(
     return result
 
 
-def read_sources(paths: Sequence[Path], *, integration: str | None = None) -> list[SourceAction]:
-    """Every input as a ``SourceAction``; all problems of all inputs in one ``ImportRefused``."""
+def read_sources(
+    paths: Sequence[Path], *, integration: str | None = None, variables: Sequence[str] = ()
+) -> list[SourceAction]:
+    """Every input as a ``SourceAction`` (a Terraform file: each action resource); all
+    problems of all inputs in one ``ImportRefused``."""
     if integration is not None and not integration.strip():
         raise ImportRefused(["--integration needs an integration name"])
     problems: list[str] = []
     sources: list[SourceAction] = []
-    seen: dict[str, Path] = {}
+    terraform: list[tuple[Path, str]] = []
     for path in dict.fromkeys(paths):  # the same path twice is one input
         try:
-            source = source_action(path, read_json(path), integration)
+            text = read_text(path)
+            if looks_like_terraform(path, text):
+                terraform.append((path, text))
+            else:
+                sources.append(source_action(path, read_json(path, text), integration))
         except _Problem as exc:
             problems.append(str(exc))
-            continue
+    if terraform or variables:
+        sources += _terraform_sources(terraform, integration, variables, problems)
+    seen: dict[str, Path] = {}
+    for source in sources:
         if source.name in seen:
             problems.append(
-                f"{path}: action name {source.name!r} is also the name in {seen[source.name]}; "
-                "an action name is unique in a repository, so import only one of them"
+                f"{source.source}: action name {source.name!r} is also the name in "
+                f"{seen[source.name]}; an action name is unique in a repository, so import "
+                "only one of them"
             )
-            continue
-        seen[source.name] = path
-        sources.append(source)
+        seen.setdefault(source.name, source.source)
     if problems:
         raise ImportRefused(problems)
     return sources
 
 
-def read_json(path: Path) -> Any:
-    """One input file's JSON. Refused: Terraform, told by its content whatever the file's
-    extension (and any ``.tf`` or ``.tf.json`` file), and unreadable or invalid JSON."""
-    suffix = next((x for x in (".tf", ".tf.json") if path.name.endswith(x)), None)
-    named_tf = f"a Terraform file ({suffix})"
+def _terraform_sources(
+    files: list[tuple[Path, str]], integration: str | None, pairs: Sequence[str], out: list[str]
+) -> list[SourceAction]:
+    """The action resources of Terraform files (``reconciler.terraform``); problems to
+    ``out``."""
+    actions, problems = read_terraform(
+        files, integration=integration, var_pairs=pairs, type_names=DEFAULT_INTEGRATIONS
+    )
+    out += problems
+    return [
+        SourceAction(a.source, a.action, a.integration, a.type_id, notes=tuple(a.notes),
+                     package=a.package, terraform=True)
+        for a in actions
+    ]
+
+
+def read_text(path: Path) -> str:
+    """One input file's text (UTF-8, a BOM allowed)."""
     if path.is_dir():
-        raise _Problem(f"{path}: is a directory; pass the JSON files in it")
+        raise _Problem(f"{path}: is a directory; pass the files in it")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise _Problem(f"{path}: cannot be read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        if suffix:
-            raise _terraform(path, named_tf) from exc
         raise _Problem(f"{path}: is not UTF-8 text (byte {exc.start})") from exc
-    hcl = _hcl_block(text)
-    if hcl is not None:
-        raise _terraform(path, f"Terraform HCL ({hcl})")
+
+
+def read_json(path: Path, text: str) -> Any:
+    """One input file's JSON. Refused: invalid JSON, and Terraform's JSON syntax
+    (``.tf.json``, or a top-level ``resource`` object): HCL is what dactl reads."""
+    json_tf = "this is Terraform's JSON syntax; dactl imports Terraform written in HCL (.tf)"
     try:
         data = jsonsafe.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
     except json.JSONDecodeError as exc:
-        if suffix:
-            raise _terraform(path, named_tf) from exc
         raise _Problem(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     except ValueError as exc:
         raise _Problem(f"{path}: invalid JSON: {exc}") from exc
     resources = data.get("resource") if isinstance(data, dict) else None
-    if isinstance(resources, dict) and "config" not in data:
-        kinds = [k for k in resources if isinstance(k, str)]
-        kind = ACTION_RESOURCE if ACTION_RESOURCE in kinds else (kinds[0] if kinds else "")
-        raise _terraform(path, f'Terraform JSON (resource "{kind}")' if kind else "Terraform JSON")
-    if suffix:
-        raise _terraform(path, named_tf)
+    if path.name.endswith(".tf.json") or (isinstance(resources, dict) and "config" not in data):
+        raise _Problem(f"{path}: {json_tf}")
     return data
-
-
-def _hcl_block(text: str) -> str | None:
-    """The Terraform block that makes ``text`` HCL, as written (``resource "genesyscloud_
-    integration_action"`` when there is one), or None when ``text`` has none."""
-    resources = [m.group(1, 2) for m in _HCL_RESOURCE.finditer(text)]
-    for keyword, kind in resources:
-        if kind == ACTION_RESOURCE:
-            return f'{keyword} "{kind}"'
-    if resources:
-        return '{} "{}"'.format(*resources[0])
-    block = _HCL_BLOCK.search(text)
-    if block is None:
-        return None
-    return f"{block[1]} {block[2]}" if block[2] else block[1]
-
-
-def _terraform(path: Path, what: str) -> _Problem:
-    return _Problem(
-        f"{path}: this is {what}, not a Genesys export; importing Terraform is not supported "
-        "yet: apply it with Terraform, then run `dactl export`"
-    )
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -430,7 +425,14 @@ def plan_files(
     taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
     files = []
     for source in sources:
-        text = action_to_yaml(source.action, source.integration, schema_ref=ref)
+        package = source.package and Path(os.path.relpath(source.package, directory.resolve()))
+        text = action_to_yaml(
+            source.action,
+            source.integration,
+            schema_ref=ref,
+            package=package.as_posix() if package else None,
+            org_comment=not source.terraform,
+        )
         path = existing.get(source.name)
         if path is None:
             path = directory / file_name_for(source.name, taken)

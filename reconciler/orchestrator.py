@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,12 @@ from reconciler.actiontest.remote import (
     remote_warnings,
     run_remote,
 )
+from reconciler.adopt import Adoption
 from reconciler.apply import Applier, ApplyResult, Outcome
 from reconciler.audit import AuditLog
 from reconciler.backend import OrgApi
+from reconciler.compare import CompareReport, Side, SideState, compare
+from reconciler.config.environments import choose_environment
 from reconciler.config.model import ProjectSpec
 from reconciler.drafts import DEFAULT_PATH as DEFAULT_DRAFTS_PATH
 from reconciler.drafts import DraftRegistry
@@ -34,7 +37,7 @@ from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.organization import OrgInfo, lookup_organization
 from reconciler.plan import Plan, Safety, build_plan
-from reconciler.savedplan import SavedPlan, from_saved
+from reconciler.savedplan import SavedPlan, check_environment, from_saved
 from reconciler.validate import ValidationReport, validate_tree
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
@@ -57,6 +60,10 @@ class Connection:
     api_url: str | None = None
     region: str | None = None
     max_concurrency: int = 8
+    # The project's environment (dactl.yaml ``environments:``) and who named it, for
+    # errors: ``--env``, ``DACTL_ENV``, a saved plan.
+    environment: str | None = None
+    environment_from: str = "--env"
 
 
 @dataclass
@@ -102,20 +109,41 @@ class Orchestrator:
                 f"{self.directory} is a file: this command takes the directory that holds "
                 "dactl.yaml and the action files (use --target NAME for one action)"
             )
-        report = validate_tree(self.directory)
+        report = validate_tree(
+            self.directory,
+            self.connection.environment,
+            source=self.connection.environment_from,
+            require_environment=True,
+        )
         if not report.ok:
             raise ValidationError(report.problems)
         return report
 
+    def _project(self, report: ValidationReport) -> ProjectSpec:
+        """The project as this run's environment sees it (a project with environments
+        needs one)."""
+        if report.project.environment is not None:
+            return report.project
+        return choose_environment(
+            report.project, self.connection.environment, self.connection.environment_from
+        )
+
     @contextmanager
     def session(self, report: ValidationReport) -> Iterator[tuple[OrgApi, str]]:
-        """An authenticated actions API for the org, and that org's cache key."""
+        """An authenticated actions API for the org, and that org's cache key.
+
+        The cache is the org's (its key: the API host and the client id): it holds what
+        the org holds, nothing resolved for an environment, so two environments of one
+        org share it safely."""
+        project = self._project(report)
         settings = ConnectionSettings.resolve(
             api_url=self.connection.api_url,
             region=self.connection.region,
-            project_api_url=report.project.api_url,
-            project_region=report.project.region,
-            project_file=report.project.source or str(self.directory / "dactl.yaml"),
+            project_api_url=project.api_url,
+            project_region=project.region,
+            project_file=project.source or str(self.directory / "dactl.yaml"),
+            env_prefix=project.credentials_prefix,
+            project_keys=project.location_key,
         )
         for note in settings.notices:
             if self.on_note is not None:
@@ -154,6 +182,8 @@ class Orchestrator:
         dactl did not make.
         """
         report = self.validate()
+        if saved is not None:  # before anything is read from the org
+            check_environment(saved, report.project.environment)
         with self.session(report) as (api, org):
             if saved is None:
                 result = self._plan_in(api, org, report, targets=targets, prune=prune)
@@ -166,7 +196,7 @@ class Orchestrator:
             drafts = DraftRegistry(self.drafts_path, org)
             if plan.empty and not drafts.records():
                 return ApplyResult(plan, [], notes)
-            audit = AuditLog(audit_path)
+            audit = AuditLog(audit_path, environment=report.project.environment)
             audit.check()
             drafts.check()
             if not plan.empty and confirm is not None and not confirm(plan):
@@ -187,7 +217,7 @@ class Orchestrator:
         """Drift is a plan with prune on (live actions with no file show up), read as
         changes made outside git; read-only. The report, and the org it was made against."""
         result = self.plan(prune=True)
-        return drift_report(result.plan), result.organization
+        return drift_report(result.plan, str(self.directory)), result.organization
 
     def _plan_in(
         self,
@@ -199,7 +229,7 @@ class Orchestrator:
         prune: bool | None,
     ) -> PlanResult:
         # Once per org: cached beside the live actions, so a warm plan costs nothing more.
-        organization = lookup_organization(api, self._cache(org), api.client.settings.api_url)
+        organization = self._organization(api, org, report)
         self.organization = organization
         live = fetch_live(
             api,
@@ -217,20 +247,64 @@ class Orchestrator:
             contracts_mutable=not report.project.immutable_contracts,
             targets=targets,
             safety=project_safety(report.project),
+            ignore=report.project.ignore,
         )
         return PlanResult(
             plan, report, live, api.client.requests_sent, org, organization=organization
         )
 
-    def export(self, *, integrations: tuple[str, ...] = (), force: bool = False) -> ExportResult:
+    def _organization(self, api: OrgApi, org: str, report: ValidationReport) -> OrgInfo:
+        """The org's name (cached per org) and the environment this run is for."""
+        found = lookup_organization(api, self._cache(org), api.client.settings.api_url)
+        return replace(found, environment=report.project.environment)
+
+    def observe(self, label: str) -> SideState:
+        """One side of ``dactl compare``: the live actions of the environment's scope,
+        the org, and the action files as written with the environment's variables (how
+        to read its placeholders). Read-only."""
+        report = self.validate()
+        with self.session(report) as (api, org):
+            organization = self._organization(api, org, report)
+            live = fetch_live(
+                api,
+                scope=report.project.integrations,
+                cache=self._cache(org),
+                progress_total=self.on_total,
+                progress=self.on_progress,
+            )
+        written = {}
+        for action in report.tree.actions:
+            data = (action.written or action.doc).data
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                written[data["name"]] = data
+        side = Side(label, str(self.directory), report.project.environment, organization)
+        return SideState(side, live, written, dict(report.project.variables))
+
+    def export(
+        self,
+        *,
+        integrations: tuple[str, ...] = (),
+        force: bool = False,
+        adoption: Adoption | None = None,
+    ) -> ExportResult:
         """Write the live actions into ``directory``: those of ``integrations``, else of
-        the scope of the directory's ``dactl.yaml``, else of every integration.
+        the scope of the directory's ``dactl.yaml``, else of every integration; with
+        ``adoption`` (``--name``, ``--unmanaged``) only those, into a tree that has files.
 
         Costs what a plan of the same scope costs (same listing, same cache). Refused
         before any request when the directory holds action files and not ``force``.
         """
-        target = prepare_export(self.directory, force=force)
-        scope = list(dict.fromkeys(integrations)) or list(target.report.project.integrations)
+        env = self.connection
+        adopt = adoption is not None and adoption.active
+        target = prepare_export(
+            self.directory,
+            force=force,
+            environment=env.environment,
+            source=env.environment_from,
+            adopt=adopt,
+        )
+        project = self._project(target.report)
+        scope = list(dict.fromkeys(integrations)) or list(project.integrations)
         if integrations:
             scope_from = "from --integration"
         elif target.project_file is not None and scope:
@@ -245,7 +319,9 @@ class Orchestrator:
                 progress_total=self.on_total,
                 progress=self.on_progress,
             )
-        return write_export(target, live, scope=scope, scope_from=scope_from)
+        return write_export(
+            target, live, scope=scope, scope_from=scope_from, adoption=adoption, force=force
+        )
 
     def run_test(
         self,
@@ -292,6 +368,11 @@ class Orchestrator:
             run = run_remote(api, name, target, values, secure=secure)
         run.warnings = notes
         return run
+
+    def compare(self, other: Orchestrator, labels: tuple[str, str]) -> CompareReport:
+        """``dactl compare``: this side's org against ``other``'s, action by action.
+        Read-only."""
+        return compare(self.observe(labels[0]), other.observe(labels[1]))
 
     def _cache(self, org: str) -> LiveCache | None:
         """The live cache of ``org``; with ``refresh``, one that is only written."""

@@ -21,18 +21,27 @@ from reconciler.live import LiveCache
 
 @dataclass(frozen=True)
 class OrgInfo:
-    """The org of a run: the API host always, its name and id when the org told them."""
+    """The org of a run: the API host always, its name and id when the org told them, and
+    the project's environment (``--env``) the run is for, when it names one."""
 
     host: str
     name: str | None = None
     id: str | None = None
+    environment: str | None = None
 
     @property
     def label(self) -> str:
         """``dactl sandbox (127.0.0.1:8765)``, or the host alone when the name is unknown."""
         return f"{self.name} ({self.host})" if self.name else self.host
 
+    @property
+    def target(self) -> str:
+        """The label, with the environment in front when there is one: ``prod: Acme (host)``."""
+        return f"{self.environment}: {self.label}" if self.environment else self.label
+
     def to_dict(self) -> dict[str, Any]:
+        """``name``, ``id`` and ``host``: the org (the environment is a member of its own
+        in the reports that carry one)."""
         return {"name": self.name, "id": self.id, "host": self.host}
 
 

@@ -4,7 +4,9 @@ Identity is the action name inside the managed scope (docs/architecture.md, rule
 name and category changes are one in-place update; a contract, integration or ``secure``
 change is a replace (new id), but a contract change takes the draft path on the same id
 where the project says its org accepts that; every change of a Function action goes through
-a draft. Deletes appear only with prune on.
+a draft. Deletes appear only with prune on. A file whose name no live action has takes over
+the live action of one of its ``formerNames`` (same integration): a rename on the same id.
+Ignore rules (``reconciler.ignore``) keep the live value of the fields they name.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reconciler.canonical import Canonical, canonical_desired, content_hash
 from reconciler.config.model import ActionSpec
 from reconciler.diff import FieldChange, diff
 from reconciler.errors import PlanError
+from reconciler.identity import LiveAction as LiveAction
+from reconciler.identity import find_renames, group_live
+from reconciler.identity import refuse_duplicate_names as refuse_duplicate_names
+from reconciler.ignore import IgnorePath, dotted, keep_live, parse_rules
 from reconciler.packages import Package
 from reconciler.suggest import did_you_mean
 
@@ -27,15 +33,6 @@ ChangeKind = Literal["create", "update", "replace", "delete"]
 KIND_ORDER: dict[str, int] = {"create": 0, "update": 1, "replace": 2, "delete": 3}
 DRAFT_FIELDS = frozenset({"contract"})
 FUNCTION_INTEGRATION_TYPE = "function-data-actions"
-
-
-@dataclass(frozen=True)
-class LiveAction:
-    """A live action in scope: its id, version and canonical content."""
-
-    id: str
-    version: int
-    canonical: Canonical
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,20 @@ class Change:
     reason: str = ""
     source: str | None = None
     package: Package | None = None  # a function action's code, when it is to be uploaded
+    renamed_from: str | None = None  # the live action's name, when the file renames it
+    ignore: tuple[IgnorePath, ...] = ()  # the ignore rules in force (apply keeps them)
+
+    @property
+    def rename(self) -> bool:
+        """An in-place update that renames the action (same id)."""
+        return self.kind == "update" and self.renamed_from is not None
+
+    @property
+    def label(self) -> str:
+        """``'New'``, or ``'Old' → 'New'`` for a rename."""
+        if self.renamed_from is None:
+            return repr(self.name)
+        return f"{self.renamed_from!r} → {self.name!r}"
 
     @property
     def timeout_change(self) -> FieldChange | None:
@@ -105,6 +116,20 @@ class Kept:
     name: str
     action_id: str
     live_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An action some of whose differing fields ignore rules left alone: their paths."""
+
+    name: str
+    paths: tuple[str, ...]
+
+
+def ignored_note(ignored: Iterable[Ignored]) -> str:
+    """``ignored: 2 fields`` (empty when nothing was ignored)."""
+    n = sum(len(i.paths) for i in ignored)
+    return f"ignored: {n} field{'' if n == 1 else 's'}" if n else ""
 
 
 @dataclass(frozen=True)
@@ -147,7 +172,8 @@ class Plan:
 
     ``existing`` counts the live in-scope actions the plan was made against;
     ``unsafe`` says why the plan is over the safety thresholds (empty when it is not);
-    ``kept`` lists the live actions no file claims, when prune is off (they are no changes).
+    ``kept`` lists the live actions no file claims, when prune is off (they are no changes);
+    ``ignored`` the fields whose differences ignore rules left alone, per action.
     """
 
     changes: tuple[Change, ...]
@@ -157,6 +183,7 @@ class Plan:
     unsafe: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     kept: tuple[Kept, ...] = ()
+    ignored: tuple[Ignored, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -170,16 +197,24 @@ class Plan:
         return sum(1 for c in self.changes if c.kind == "update" and c.timeout_change)
 
     def summary(self) -> str:
-        """``Plan: 2 to create, 3 to update (1 timeout change), 0 to replace, 0 to delete.``"""
+        """``Plan: 2 to create, 3 to update (1 rename, 1 timeout change), 0 to replace, 0 to
+        delete.``, with ``; ignored: 1 field`` before the stop when ignore rules hid any."""
+        ignored = ignored_note(self.ignored)
         if self.empty:
-            return "No changes. The org matches the desired state."
+            tail = f" ({ignored})" if ignored else ""
+            return f"No changes. The org matches the desired state{tail}."
         updates = f"{self.count('update')} to update"
+        renames = sum(1 for c in self.changes if c.rename)
+        extra = [f"{renames} rename{'' if renames == 1 else 's'}"] if renames else []
         if self.timeout_changes:
             s = "" if self.timeout_changes == 1 else "s"
-            updates += f" ({self.timeout_changes} timeout change{s})"
+            extra.append(f"{self.timeout_changes} timeout change{s}")
+        if extra:
+            updates += f" ({', '.join(extra)})"
         return (
             f"Plan: {self.count('create')} to create, {updates}, "
-            f"{self.count('replace')} to replace, {self.count('delete')} to delete."
+            f"{self.count('replace')} to replace, {self.count('delete')} to delete"
+            + (f"; {ignored}." if ignored else ".")
         )
 
 
@@ -192,24 +227,31 @@ def build_plan(
     contracts_mutable: bool = True,
     targets: Iterable[str] | None = None,
     safety: Safety | None = None,
+    ignore: Iterable[str] = (),
 ) -> Plan:
-    """Compare desired with live and return the plan (no I/O)."""
+    """Compare desired with live and return the plan (no I/O). ``ignore``: the project's
+    ignore rules (each action's own come on top)."""
     wanted = set(targets) if targets is not None else None
     desired_list = sorted(desired, key=lambda s: s.name)
     canon = {s.name: _canonical(s, integrations) for s in desired_list}
     live_list = list(live)
-    groups = _group_live(live_list)
+    groups = group_live(live_list)
     refuse_duplicate_names(live_list, among=canon)
-    live_by_name = {n: g[0] for n, g in groups.items() if n in canon}
+    renamed = find_renames(desired_list, canon, groups)
+    claimed = {a.id for a in renamed.values()}
+    live_by_name = {n: g[0] for n, g in groups.items() if n in canon} | renamed
     _refuse_function_mismatches(desired_list, canon, live_by_name, integrations)
+    project_ignore = tuple(ignore)
     changes: list[Change] = []
     unchanged: list[str] = []
     notes: list[str] = []
+    ignored: list[Ignored] = []
     for spec in desired_list:
-        if wanted is not None and spec.name not in wanted:
+        current = live_by_name.get(spec.name)
+        old = current.canonical["name"] if current and spec.name in renamed else None
+        if wanted is not None and spec.name not in wanted and old not in wanted:
             continue
         after = canon[spec.name]
-        current = live_by_name.get(spec.name)
         function = integrations.is_function(after["integrationId"])
         if current is None:
             changes.append(
@@ -225,7 +267,13 @@ def build_plan(
             continue
         after, note = unmanaged_from_live(spec, after, current.canonical)
         notes.extend([note] if note else [])
+        rules = parse_rules((*project_ignore, *spec.ignore))
+        after, differed = keep_live(after, current.canonical, rules)
+        if differed:
+            ignored.append(Ignored(spec.name, tuple(dotted(p) for p in differed)))
         change = _compare(spec, current, after, contracts_mutable, function)
+        if change is not None:
+            change = replace(change, renamed_from=old, ignore=rules)
         if change is None:
             unchanged.append(spec.name)
         else:
@@ -237,6 +285,8 @@ def build_plan(
         if name in canon or (wanted is not None and name not in wanted):
             continue
         for current in sorted(group, key=lambda a: a.id):
+            if current.id in claimed:  # a file renames it: not an action without a file
+                continue
             if not prune:
                 kept.append(Kept(name, current.id, current.version))
                 continue
@@ -262,6 +312,7 @@ def build_plan(
         unsafe=(safety or Safety()).violations(changes, existing),
         notes=tuple(notes),
         kept=tuple(kept),
+        ignored=tuple(ignored),
     )
 
 
@@ -334,8 +385,10 @@ def _refuse_function_mismatches(
                 f"{spec.source}: function: is only for actions of a Function Data Actions "
                 "integration; remove it or change the integration"
             )
-        elif function and spec.name not in live and (
-            spec.function is None or spec.function.package is None
+        elif (
+            function
+            and spec.name not in live
+            and (spec.function is None or spec.function.package is None)
         ):
             problems.append(
                 f"{spec.source}: a Function action is published only with its code: add "
@@ -375,35 +428,6 @@ def _compare(
         return Change("replace", spec.name, reason="the org refuses contract changes", **common)
     # Function actions change only through a draft: settings and code go with it.
     return Change("update", spec.name, draft=function or bool(tops & DRAFT_FIELDS), **common)
-
-
-def _group_live(live: Iterable[LiveAction]) -> dict[str, list[LiveAction]]:
-    by_name: dict[str, list[LiveAction]] = {}
-    for action in live:
-        by_name.setdefault(action.canonical["name"], []).append(action)
-    return by_name
-
-
-def refuse_duplicate_names(
-    actions: Iterable[LiveAction], *, among: Collection[str] | None = None
-) -> None:
-    """Rule 1 of docs/architecture.md, in its one place: a name two live actions carry is
-    a ``PlanError`` naming both ids, never a guess. ``among``: only these names matter
-    (live duplicates no file names are not in the way of a plan; prune deletes them all)."""
-    ids: dict[str, list[str]] = {}
-    for action in actions:
-        ids.setdefault(action.canonical["name"], []).append(action.id)
-    clashes = sorted(
-        (name, sorted(group))
-        for name, group in ids.items()
-        if len(group) > 1 and (among is None or name in among)
-    )
-    if clashes:
-        lines = [f"{name!r}: {', '.join(group)}" for name, group in clashes]
-        raise PlanError(
-            "several live actions share one name, and a name is an action's identity; "
-            "rename or delete all but one in the org (never guessed): " + "; ".join(lines)
-        )
 
 
 def _canonical(spec: ActionSpec, integrations: Integrations) -> Canonical:

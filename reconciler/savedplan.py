@@ -20,6 +20,7 @@ from reconciler.plan import (
     KIND_ORDER,
     Change,
     ChangeKind,
+    Ignored,
     Kept,
     LiveAction,
     Plan,
@@ -47,8 +48,9 @@ class PlanOrigin:
 def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
     """The versioned JSON plan; also the saved-plan file format. With ``org``, an
     ``organization`` member names it (``name`` and ``id`` null when the org did not say);
-    a saved plan's ``org`` member is something else: the hash that ties it to the org."""
-    extra = {} if org is None else {"organization": org.to_dict()}
+    a saved plan's ``org`` member is something else: the hash that ties it to the org.
+    ``environment`` names the project's environment the plan is for (null: none)."""
+    extra = {} if org is None else {"organization": org.to_dict(), "environment": org.environment}
     # The changes' values are redacted by path (below); the rest (notes, names) as text.
     body = extra | {
         "format_version": PLAN_FORMAT_VERSION,
@@ -63,6 +65,7 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
             {"name": k.name, "id": k.action_id, "live_version": k.live_version}
             for k in plan.kept
         ],
+        "ignored": [{"name": i.name, "paths": list(i.paths)} for i in plan.ignored],
     }
     redacted: dict[str, Any] = redact_value(body)
     return redacted | {"changes": [_change_dict(c) for c in plan.changes]}
@@ -79,6 +82,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
         "draft": change.draft,
         "reason": change.reason or None,
         "source": change.source,
+        "renamed_from": change.renamed_from,
         "fields": [
             {
                 "path": list(f.path),
@@ -121,6 +125,21 @@ class SavedPlan:
     plan: Plan | None = None
     organization: OrgInfo | None = None
     origin: PlanOrigin = PlanOrigin()
+    environment: str | None = None  # the project's environment it was planned for
+
+
+def check_environment(saved: SavedPlan, environment: str | None) -> None:
+    """Refuse, before anything is read from the org, a saved plan made for another
+    environment of the project than the one this run is for."""
+    if saved.environment == environment:
+        return
+    planned = f"environment {saved.environment}" if saved.environment else "no environment"
+    now = f"environment {environment}" if environment else "no environment"
+    again = f"plan again with --env {environment}" if environment else "plan again"
+    raise StalePlanError(
+        f"{saved.path} was planned for {planned}, and this run is for {now}; nothing was "
+        f"changed. Apply it to the environment it was made for, or {again}."
+    )
 
 
 def read_saved_plan(path: Path) -> SavedPlan:
@@ -158,8 +177,9 @@ def read_saved_plan(path: Path) -> SavedPlan:
             changes,
             str(data["org"]),
             plan=plan_from_dict(data),
-            organization=_organization(data.get("organization")),
+            organization=_organization(data.get("organization"), data.get("environment")),
             origin=PlanOrigin(**_texts(data.get("origin") or {}, ("saved_as", "log_url"))),
+            environment=_text(data.get("environment")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"{path}: damaged saved plan ({exc!r}); plan again") from exc
@@ -181,6 +201,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             draft=bool(c.get("draft")),
             reason=str(c.get("reason") or ""),
             source=_text(c.get("source")),
+            renamed_from=_text(c.get("renamed_from")),
         )
         for c in data["changes"]
     )
@@ -197,6 +218,10 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         unsafe=tuple(str(v) for v in safety.get("violations") or ()),
         notes=tuple(str(n) for n in data.get("notes") or ()),
         kept=kept,
+        ignored=tuple(
+            Ignored(str(i["name"]), tuple(str(p) for p in i["paths"]))
+            for i in data.get("ignored") or ()
+        ),
     )
 
 
@@ -207,10 +232,11 @@ def _field(data: dict[str, Any]) -> FieldChange:
     return FieldChange(path, before, after)
 
 
-def _organization(data: Any) -> OrgInfo | None:
+def _organization(data: Any, environment: Any = None) -> OrgInfo | None:
     if not isinstance(data, dict) or not isinstance(data.get("host"), str):
         return None
-    return OrgInfo(data["host"], _text(data.get("name")), _text(data.get("id")))
+    name, org_id = _text(data.get("name")), _text(data.get("id"))
+    return OrgInfo(data["host"], name, org_id, _text(environment))
 
 
 def _texts(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str | None]:
@@ -265,7 +291,9 @@ def from_saved(
     by_name: dict[str, Change] = {}
     for c in fresh.changes:
         by_name.setdefault(c.name, c)
-    live = {a.canonical["name"]: a for a in live_actions}
+    actions = list(live_actions)
+    live = {a.canonical["name"]: a for a in actions}
+    by_id = {a.id: a for a in actions}  # a renamed action is found by its id
     keep: list[Change] = []
     notes: list[str] = []
     for planned in saved.changes:
@@ -287,7 +315,8 @@ def from_saved(
                 "reviewed (did dactl.yaml change?)"
             )
             continue
-        problems.append(f"{planned.name!r} {_what_changed(planned, live.get(planned.name))}")
+        current = by_id.get(planned.id or "") or live.get(planned.name)
+        problems.append(f"{planned.name!r} {_what_changed(planned, current)}")
     planned_names = {c.name for c in saved.changes}
     # The fresh plan prunes, to see planned deletes; deletes it alone found are no news.
     extra = sorted({c.name for c in fresh.changes if c.kind != "delete"} - planned_names)

@@ -24,7 +24,12 @@ from reconciler.config.loader import PROJECT_FILE_NAMES, display_path
 from reconciler.errors import ScaffoldError
 from reconciler.fsutil import DACTL_DIR, atomic_write_text, write_new_file
 from reconciler.genesys.settings import known_region
-from reconciler.validate.editor_schema import SCHEMA_NAMES, schema_file_name
+from reconciler.validate.editor_schema import (
+    SCHEMA_NAMES,
+    derived_schemas,
+    schema_file_name,
+    schema_json,
+)
 from reconciler.validate.schema import schema_text
 
 CI_CHOICES = (*PROVIDERS, "none")
@@ -75,8 +80,17 @@ class ScaffoldResult:
 
 
 def schema_files(directory: Path) -> list[tuple[Path, str]]:
-    """Each schema dactl ships, as its path in ``directory`` and its text."""
-    return [(directory / schema_file_name(name), schema_text(name)) for name in SCHEMA_NAMES]
+    """Each schema dactl ships, as its path in ``directory`` and its text. The derived
+    ones (action-file, action-template) are generated from the action schema, so in a
+    checkout ``dactl schema --out schemas`` regenerates them after it changes."""
+    derived = derived_schemas()
+    return [
+        (
+            directory / schema_file_name(name),
+            schema_json(derived[name]) if name in derived else schema_text(name),
+        )
+        for name in SCHEMA_NAMES
+    ]
 
 
 def write_schemas(directory: Path) -> ScaffoldResult:

@@ -303,7 +303,7 @@ def test_import_writes_files_or_refuses_naming_each_problem(cli: Cli) -> None:
     assert result.exit_code == 0, result.output
     assert (cli.root / "imported" / "get-queue-waiting-count.yaml").exists()
     terraform = cli("import", str(FIXTURES / "import" / "terraform-action.json"), "--out", "tf")
-    assert terraform.exit_code == 1 and "importing Terraform is not supported" in terraform.stderr
+    assert terraform.exit_code == 1 and "pass --integration NAME" in terraform.stderr
     (cli.root / "broken.json").write_text("{")
     refused = cli("import", "broken.json", "--out", "elsewhere")
     assert refused.exit_code == 1

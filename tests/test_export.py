@@ -145,7 +145,7 @@ def test_exact_output_category_secure_and_templates() -> None:
         '      "q": "${input.queueId}"\n'
         "    }\n"
         "response:\n"
-        '  successTemplate: "{\\n  \\"w\\": ${w} \\n}"\n'
+        '  successTemplate: "{\\n\\\n    \\  \\"w\\": ${w} \\n\\\n    }"\n'
     )
 
 

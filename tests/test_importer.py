@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from reconciler.actionfile import action_to_yaml
@@ -21,7 +22,7 @@ from reconciler.importer import (
     read_sources,
 )
 from reconciler.sandbox.seed import integration_type
-from tests.conftest import FIXTURES, corpus_dir
+from tests.conftest import FIXTURES
 
 GENESYS = "Genesys Cloud Data Actions"
 
@@ -264,6 +265,8 @@ def test_the_export_suffix_is_removed_however_often_it_was_added(tmp_path: Path)
 
 # --- refusals ----------------------------------------------------------------------------
 
+NO_ACTION_RESOURCE = 'no resource "genesyscloud_integration_action" (nor "genesyscloud_integrati'
+
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
@@ -279,15 +282,16 @@ def test_the_export_suffix_is_removed_however_often_it_was_added(tmp_path: Path)
             json.dumps({**EXPORT, "contract": {"input": {"inputSchema": _nested(240)}}}),
             "invalid JSON: nesting is deeper than 200 levels",
         ),
-        ("main.tf", 'resource "x" "y" {}', 'this is Terraform HCL (resource "x"), not a Genesys'),
-        ("main.tf.json", "{}", "this is a Terraform file (.tf.json), not a Genesys export"),
-        ("empty.tf", "", "this is a Terraform file (.tf), not a Genesys export; importing"),
-        ("vars.txt", 'variable "v" {\n}\n', 'this is Terraform HCL (variable "v"), not a'),
-        ("mod.json", '\nmodule "m" {}', 'this is Terraform HCL (module "m"), not a Genesys'),
+        ("main.tf", 'resource "x" "y" {}', NO_ACTION_RESOURCE),
+        ("main.tf.json", "{}", "this is Terraform's JSON syntax; dactl imports Terraform written"),
+        ("empty.tf", "", NO_ACTION_RESOURCE),
+        ("vars.txt", 'variable "v" {\n}\n', NO_ACTION_RESOURCE),
+        ("mod.json", '\nmodule "m" {}', NO_ACTION_RESOURCE),
+        ("bad.tf", 'resource "a" "b" {\n  x = \n}', "bad.tf:2:7: not valid HCL: unexpected end of"),
         (
             "tf.json",
             {"resource": {"genesyscloud_integration_action": {"a": {"name": "A"}}}},
-            'this is Terraform JSON (resource "genesyscloud_integration_action"), not a',
+            "this is Terraform's JSON syntax; dactl imports Terraform written in HCL (.tf)",
         ),
         ("none.json", {"integrationType": "purecloud-data-actions"}, "missing name, config, "),
         ("static.json", {**EXPORT, "actionType": "static"}, "dactl never manages static"),
@@ -338,12 +342,12 @@ def test_every_refused_input_is_named_in_one_run(tmp_path: Path) -> None:
     with pytest.raises(ImportRefused) as caught:
         import_actions(paths, tmp_path / "out")
     assert caught.value.problems == [
-        f"{paths[1]}: action name 'Same' is also the name in {paths[0]}; an action name is "
-        "unique in a repository, so import only one of them",
         f"{paths[2]}: actionType static: a built-in (static) action; dactl never manages "
         "static actions",
         f"{paths[3]}: cannot be read: No such file or directory",
-        f"{tmp_path}: is a directory; pass the JSON files in it",
+        f"{tmp_path}: is a directory; pass the files in it",
+        f"{paths[1]}: action name 'Same' is also the name in {paths[0]}; an action name is "
+        "unique in a repository, so import only one of them",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -479,46 +483,28 @@ def test_an_integration_outside_an_existing_scope_fails_validation(tmp_path: Pat
     assert result.project_file is None
 
 
-# --- Terraform, told by content --------------------------------------------------------
-
-TERRAFORM_REFUSAL = (
-    ': this is Terraform HCL (resource "genesyscloud_integration_action"), not a Genesys '
-    "export; importing Terraform is not supported yet: apply it with Terraform, then run "
-    "`dactl export`"
-)
+# --- Terraform, told by content (tests/test_import_terraform.py has the rest) -----------
 
 
-def test_terraform_hcl_in_a_json_file_is_refused_by_its_content(tmp_path: Path) -> None:
+def test_terraform_hcl_in_a_json_file_is_read_by_its_content(tmp_path: Path) -> None:
     hcl = FIXTURES / "import" / "terraform-action.json"
     good = write_json(tmp_path, "good.json", export_of("Good"))
     out = tmp_path / "out"
-    result = run(good, hcl, "--out", out)
-    assert result.exit_code == 1
-    assert result.stderr == f"Error: {hcl}{TERRAFORM_REFUSAL}\nNothing was written.\n"
-    assert result.stdout == "" and not out.exists()
-
-
-@pytest.mark.corpus
-def test_every_corpus_terraform_file_is_refused_whatever_its_name(tmp_path: Path) -> None:
-    """Each real .tf file, as it is and copied under a .json and a .txt name: one line each,
-    naming the action resource when the file has one."""
-    files = sorted((corpus_dir() / "real-actions").glob("*.tf"))
-    assert len(files) >= 30
-    copies = []
-    for i, path in enumerate(files):
-        for suffix in (".json", ".txt"):
-            copy_ = tmp_path / f"tf{i}{suffix}"
-            copy_.write_bytes(path.read_bytes())
-            copies.append(copy_)
-    out = tmp_path / "out"
-    result = run(*files, *copies, "--out", out)
-    assert result.exit_code == 1 and not out.exists()
-    lines = result.stderr.splitlines()
-    assert lines[-1] == "Nothing was written." and len(lines) == len(files) * 3 + 1
-    for path in [*files, *copies]:
-        (line,) = [x for x in lines if x.startswith(f"Error: {path}: ")]
-        text = path.read_text(encoding="utf-8")
-        if 'resource "genesyscloud_integration_action"' in text:
-            assert line == f"Error: {path}{TERRAFORM_REFUSAL}"
-        else:  # the draft and custom-auth action examples name their own resource
-            assert ': this is Terraform HCL (resource "genesyscloud_integration_' in line, line
+    refused = run(good, hcl, "--out", out)
+    assert refused.exit_code == 1 and refused.stdout == "" and not out.exists()
+    assert refused.stderr == (
+        f'Error: {hcl}:5: resource "genesyscloud_integration_action" "get_user": '
+        "integration_id is var.integration_id, an id, not a name; pass --integration NAME "
+        "(the integration's name in your org)\nNothing was written.\n"
+    )
+    result = run(good, hcl, "--out", out, "--integration", GENESYS)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load((out / "get-user.yaml").read_text(encoding="utf-8")) == {
+        "name": "Get User",
+        "integration": GENESYS,  # the category, equal to it, is left out
+        "contract": {
+            "input": {"type": "object", "properties": {"userId": {"type": "string"}}},
+            "output": {"type": "object", "properties": {}},
+        },
+        "request": {"requestUrlTemplate": "/api/v2/users/${input.userId}", "requestType": "GET"},
+    }

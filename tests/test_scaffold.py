@@ -296,3 +296,25 @@ def test_schema_writes_what_the_repository_holds(here: Path) -> None:
     shutil.copytree(Path(__file__).resolve().parents[1] / "schemas", here / "schemas")
     result = dactl("schema")
     assert result.stdout.endswith("Wrote 0 schemas to schemas (4 unchanged).\n")
+
+
+def test_schema_regenerates_the_derived_schemas_from_the_action_schema(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a change to the action schema, `dactl schema` writes derived schemas that
+    follow it (not the stale shipped copies)."""
+    from reconciler.validate import editor_schema
+    from reconciler.validate.schema import load_schema
+
+    changed = load_schema("action")
+    changed = {**changed, "properties": {**changed["properties"], "zzNew": {"type": "string"}}}
+    monkeypatch.setattr(
+        editor_schema,
+        "load_schema",
+        lambda name: changed if name == "action" else load_schema(name),
+    )
+    result = dactl("schema", "--out", "editor")
+    assert result.exit_code == 0, result.output
+    written = (here / "editor" / schema_file_name("action-file")).read_text()
+    assert '"zzNew"' in written
+    assert '"zzNew"' not in schema_text("action-file")

@@ -370,7 +370,7 @@ def test_a_path_that_finds_nothing_without_a_default_fails(tmp_path: Path) -> No
         "Create Callback", "queueId=q", "phoneNumber=1", response=response(tmp_path, {"x": 1})
     )
     (problem,) = run.problems
-    assert "create-callback.yaml:34:5: response.translationMap.conversationId: " in problem
+    assert "create-callback.yaml:36:5: response.translationMap.conversationId: " in problem
     assert "'$.conversation.id' found nothing in the response" in problem
 
 

@@ -22,6 +22,9 @@ class ActionDocument:
     display: str
     doc: Located
     extends_chain: tuple[str, ...] = ()
+    # The document as written, before its placeholders were resolved (``doc`` then holds
+    # the resolved one); None when nothing was resolved.
+    written: Located | None = None
 
 
 @dataclass

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from reconciler.config.environments import EnvironmentSpec, environments_from_data
 
 DEFAULT_REQUEST_TEMPLATE = "${input.rawRequest}"
 DEFAULT_SUCCESS_TEMPLATE = "${rawResult}"
@@ -60,6 +62,8 @@ class ActionSpec:
     request: dict[str, Any] = field(default_factory=dict)
     response: dict[str, Any] = field(default_factory=dict)
     function: FunctionSpec | None = None
+    former_names: tuple[str, ...] = ()  # names it had before: a rename keeps the id
+    ignore: tuple[str, ...] = ()  # field paths plan and drift leave alone (reconciler.ignore)
 
     @classmethod
     def from_data(
@@ -81,6 +85,8 @@ class ActionSpec:
             request=copy.deepcopy(data.get("request", {})),
             response=copy.deepcopy(data.get("response", {})),
             function=FunctionSpec.from_data(function, path) if function is not None else None,
+            former_names=tuple(data.get("formerNames", ())),
+            ignore=tuple(data.get("ignore", ())),
         )
 
 
@@ -101,6 +107,15 @@ class ProjectSpec:
     min_existing: int | None = None
     timeout_min: int = 1
     timeout_max: int = PLATFORM_DEFAULT_TIMEOUT
+    ignore: tuple[str, ...] = ()  # field paths every action's plan and drift leave alone
+    # Placeholder values ({{ var.NAME }}) and the environments the tree is applied to; once
+    # one is chosen (``for_environment``), ``environment`` names it, and the location,
+    # scope and variables above are its own.
+    variables: dict[str, Any] = field(default_factory=dict)
+    environments: dict[str, EnvironmentSpec] = field(default_factory=dict)
+    environment: str | None = None
+    credentials_prefix: str = ""
+    location_key: str = ""  # where in the file the location came from: "environments.X."
 
     @classmethod
     def from_data(cls, data: dict[str, Any] | None, source: str | None) -> ProjectSpec:
@@ -120,4 +135,24 @@ class ProjectSpec:
             min_existing=safety.get("minExisting"),
             timeout_min=timeouts.get("min", 1),
             timeout_max=timeouts.get("max", PLATFORM_DEFAULT_TIMEOUT),
+            ignore=tuple(data.get("ignore", ())),
+            variables=dict(data.get("variables") or {}),
+            environments=environments_from_data(data.get("environments")),
+        )
+
+    def for_environment(self, name: str) -> ProjectSpec:
+        """The project as environment ``name`` sees it: its location (else the project's),
+        its scope (else the project's), the project's variables with its own over them,
+        and its credentials prefix. ``KeyError`` for an environment it does not declare."""
+        env = self.environments[name]
+        located = env.region is not None or env.api_url is not None
+        return replace(
+            self,
+            region=env.region if located else self.region,
+            api_url=env.api_url if located else self.api_url,
+            location_key=f"environments.{name}." if located else "",
+            integrations=self.integrations if env.integrations is None else env.integrations,
+            variables={**self.variables, **env.variables},
+            environment=name,
+            credentials_prefix=env.credentials_prefix,
         )

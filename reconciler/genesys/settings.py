@@ -83,6 +83,8 @@ class ConnectionSettings:
         project_api_url: str | None = None,
         project_region: str | None = None,
         project_file: str | None = None,
+        env_prefix: str = "",
+        project_keys: str = "",
     ) -> ConnectionSettings:
         """Merge the command line > ``GENESYSCLOUD_*`` env vars > the project file.
 
@@ -95,32 +97,40 @@ class ConnectionSettings:
         §10): with no location at all, ``SettingsError``. Every other source that names a
         different org becomes one line of ``notices``. Credentials come only from arguments
         or the environment.
+
+        For an environment of the project (``--env``), ``env_prefix`` is its
+        ``credentialsPrefix``: every ``GENESYSCLOUD_*`` variable is read with it
+        (``PROD_GENESYSCLOUD_REGION``), the unprefixed ones not at all; ``project_keys`` says
+        where in the file its location is (``environments.prod.``).
         """
         where = project_file or "dactl.yaml"
+        api_url_var, api_region_var = env_prefix + ENV_API_URL, env_prefix + ENV_API_REGION
+        region_var = env_prefix + ENV_REGION
         candidates = [
             _Candidate("--api-url", api_url, True),
             _Candidate("--region", region, False),
-            _Candidate(ENV_API_URL, env.get(ENV_API_URL), True),
-            _Candidate(ENV_API_REGION, env.get(ENV_API_REGION), True),
-            _Candidate(ENV_REGION, env.get(ENV_REGION), False),
-            _Candidate(f"apiUrl in {where}", project_api_url, True),
-            _Candidate(f"region in {where}", project_region, False),
+            _Candidate(api_url_var, env.get(api_url_var), True),
+            _Candidate(api_region_var, env.get(api_region_var), True),
+            _Candidate(region_var, env.get(region_var), False),
+            _Candidate(f"{project_keys}apiUrl in {where}", project_api_url, True),
+            _Candidate(f"{project_keys}region in {where}", project_region, False),
         ]
         given = [c for c in candidates if c.value]
         if not given:
             raise SettingsError(
                 "no Genesys Cloud location: pass --region or --api-url, set "
-                f"{ENV_REGION} (or {ENV_API_URL} / {ENV_API_REGION}), or set region: in {where}"
+                f"{region_var} (or {api_url_var} / {api_region_var}), or set "
+                f"{project_keys}region: in {where}"
             )
         chosen = given[0]
         api, login, label = chosen.hosts()
         notices = _disagreements(chosen, api, given[1:])
 
-        cid = _first(client_id, env.get(ENV_CLIENT_ID))
-        secret = _first(client_secret, env.get(ENV_CLIENT_SECRET))
-        token = _first(access_token, env.get(ENV_ACCESS_TOKEN))
+        cid = _first(client_id, env.get(env_prefix + ENV_CLIENT_ID))
+        secret = _first(client_secret, env.get(env_prefix + ENV_CLIENT_SECRET))
+        token = _first(access_token, env.get(env_prefix + ENV_ACCESS_TOKEN))
         if token is None:
-            _require_client_credentials(cid, secret)
+            _require_client_credentials(cid, secret, env_prefix)
         return cls(
             api_url=api,
             login_url=login,
@@ -237,15 +247,16 @@ def _custom_hosts(url: str, source: str) -> tuple[str, str, str]:
     return api, login, parts.netloc
 
 
-def _require_client_credentials(client_id: str | None, secret: str | None) -> None:
+def _require_client_credentials(client_id: str | None, secret: str | None, prefix: str) -> None:
     if client_id and secret:
         return
+    cid_var, secret_var = prefix + ENV_CLIENT_ID, prefix + ENV_CLIENT_SECRET
     if client_id:
-        missing = f"{ENV_CLIENT_SECRET} is not set (it is needed with {ENV_CLIENT_ID})"
+        missing = f"{secret_var} is not set (it is needed with {cid_var})"
     elif secret:
-        missing = f"{ENV_CLIENT_ID} is not set (it is needed with {ENV_CLIENT_SECRET})"
+        missing = f"{cid_var} is not set (it is needed with {secret_var})"
     else:
-        missing = f"set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, or {ENV_ACCESS_TOKEN}"
+        missing = f"set {cid_var} and {secret_var}, or {prefix}{ENV_ACCESS_TOKEN}"
     raise SettingsError(f"no Genesys Cloud credentials: {missing}")
 
 

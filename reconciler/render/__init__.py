@@ -24,6 +24,11 @@ _TABLE: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
         "markdown": ("drift", "render_markdown", ("org",)),
         "json": ("drift", "render_json", ("org",)),
     },
+    "compare": {
+        "text": ("compare", "render_text", ("color",)),
+        "markdown": ("compare", "render_markdown", ()),
+        "json": ("compare", "render_json", ()),
+    },
     "problems": {
         "text": ("problems", "render_text", ()),
         "json": ("problems", "render_json", ()),

@@ -25,8 +25,11 @@ from reconciler.render.plan import (
     diff_block,
     diff_field,
     fit_markdown,
+    ignored_lines,
+    md_code,
     md_escape,
     md_field_summary,
+    md_ignored,
     md_org,
     text_field,
 )
@@ -43,11 +46,13 @@ _LABEL: dict[DriftStatus, str] = {
 }
 _SYMBOL: dict[DriftStatus, str] = {"changed": "~", "missing": "!", "unmanaged": "?"}
 _COLOR: dict[DriftStatus, str] = {"changed": "yellow", "missing": "red", "unmanaged": "cyan"}
+_MAX_ADOPT = 20  # unmanaged actions whose adopt command a Markdown report lists
 _EMOJI: dict[DriftStatus, str] = {"changed": "✏️", "missing": "❗", "unmanaged": "❓"}
 _HINT: dict[DriftStatus, str] = {
     "changed": "`dactl apply` puts git's version back; or copy the org's change into git",
     "missing": "`dactl apply` creates it again; or remove its file",
-    "unmanaged": "add a file for it (`dactl export`), or remove it in the org",
+    "unmanaged": "adopt it into git (`dactl export --name NAME` writes its file only; "
+    "`--unmanaged` every unmanaged action's), or remove it in the org",
 }
 
 
@@ -66,11 +71,16 @@ def render_text(report: DriftReport, *, color: bool = False) -> str:
         lines.append(paint(head, _COLOR[action.status], bold=True) + _where(action, "  "))
         if action.source:
             lines.append(f"      in {action.source}")
+        if action.status == "unmanaged":
+            lines.append(f"      adopt: {report.adopt_command(action.name)}")
         for field_change in action.fields:
             lines.extend(text_field(field_change, paint, DRIFT_SIDES))
     if lines:
         lines.append("")
     lines.append(paint(report.summary(), bold=True))
+    lines.extend(ignored_lines(report.ignored))
+    if len(report.with_status("unmanaged")) > 1:
+        lines.append(f"Adopt every unmanaged action: {report.adopt_command()}")
     if any(a.fields for a in report.actions):
         lines.append("Changed fields read git → org.")
     return "\n".join(lines) + "\n"
@@ -91,6 +101,7 @@ def render_markdown(
     head = f"### dactl drift\n\n**{report.summary()}**\n"
     if org is not None:
         head += "\n" + md_org(org)
+    head += md_ignored(report.ignored)
     if not report.drifted:
         return head
     table = ["| | action | status | live id | fields (git → org) |", "|---|---|---|---|---|"]
@@ -102,6 +113,10 @@ def render_markdown(
             f"{_LABEL[action.status]} | {where} | {fields} |"
         )
     hints = [f"- **{status}**: {_HINT[status]}" for status in _present(report)]
+    hints += [
+        f"  - {md_escape(a.name)}: {md_code(report.adopt_command(a.name))}"
+        for a in report.with_status("unmanaged")[:_MAX_ADOPT]
+    ]
     body = f"{head}\n" + "\n".join(table) + "\n\n" + "\n".join(hints) + "\n"
     details = [_md_details(a) for a in report.actions if a.fields]
     note = (
@@ -131,19 +146,22 @@ def _md_details(action: DriftedAction) -> str:
 
 def drift_to_dict(report: DriftReport, *, org: OrgInfo | None = None) -> dict[str, Any]:
     """The versioned JSON report (also the ``drift`` member of a webhook body); with
-    ``org``, an ``organization`` member (name, id, host) names the org."""
-    extra = {} if org is None else {"organization": org.to_dict()}
+    ``org``, an ``organization`` member (name, id, host) names the org, and
+    ``environment`` the project's environment (null: none)."""
+    extra = {} if org is None else {"organization": org.to_dict(), "environment": org.environment}
     return extra | {
         "format_version": DRIFT_FORMAT_VERSION,
         "drift": report.drifted,
         "summary": report.summary(),
         "counts": report.counts(),
         "in_sync": list(report.in_sync),
-        "actions": [_action_dict(a) for a in report.actions],
+        "ignored": [{"name": i.name, "paths": list(i.paths)} for i in report.ignored],
+        "actions": [_action_dict(a, report) for a in report.actions],
     }
 
 
-def _action_dict(action: DriftedAction) -> dict[str, Any]:
+def _action_dict(action: DriftedAction, report: DriftReport) -> dict[str, Any]:
+    adopt = report.adopt_command(action.name) if action.status == "unmanaged" else None
     return {
         "name": action.name,
         "status": action.status,
@@ -151,6 +169,7 @@ def _action_dict(action: DriftedAction) -> dict[str, Any]:
         "live_version": action.live_version,
         "source": action.source,
         "fields": [_field_dict(f) for f in action.fields],
+        "adopt": adopt,
     }
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reconciler.diff import MISSING, FieldChange
-from reconciler.plan import Change, Kept, Plan
+from reconciler.plan import Change, Ignored, Kept, Plan, ignored_note
 from reconciler.savedplan import PlanOrigin, plan_to_dict
 from reconciler.secrets import redact_canonical
 
@@ -28,6 +28,7 @@ _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _COLOR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 _EMOJI = {"create": "➕", "update": "✏️", "replace": "♻️", "delete": "🗑️"}
 PLAN_SIDES = ("live", "desired")  # what a plan's before and after are
+IGNORED_NOTE = "where the org differs, by ignore rules (the org's values are kept)"
 KEPT_NOTE = "live actions in scope that no file claims, left alone (`--prune` plans their deletion)"
 _MAX_KEPT = 50  # names listed in a Markdown plan
 
@@ -84,7 +85,8 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
 
     lines: list[str] = []
     for change in plan.changes:
-        head = f"{_SYMBOL[change.kind]:>3} {change.kind:<7} {change.name!r}"
+        verb = "rename" if change.rename else change.kind
+        head = f"{_SYMBOL[change.kind]:>3} {verb:<7} {_visible(change.label)}"
         where = f"  {change.action_id} v{change.live_version}" if change.action_id else ""
         lines.append(paint(head, _COLOR[change.kind], bold=True) + where)
         if change.source:
@@ -107,13 +109,36 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
     if plan.kept:
         lines.append(f"Not managed, kept ({len(plan.kept)}): {KEPT_NOTE}:")
         lines.extend(f"  = {k.name!r}{_kept_where(k)}" for k in plan.kept)
+    lines.extend(ignored_lines(plan.ignored))
     lines.extend(f"Note: {_visible(note)}" for note in plan.notes)
     if plan.unsafe:
         lines.append(paint(f"Warning: {UNSAFE_NOTE}:", "yellow", bold=True))
         lines.extend(paint(f"  - {why}", "yellow") for why in plan.unsafe)
     if org is not None:
         lines[:0] = [f"Org: {paint(_visible(org.label), bold=True)}", ""]
+        if org.environment:
+            lines[:0] = [f"Environment: {paint(org.environment, bold=True)}"]
     return "\n".join(lines) + "\n"
+
+
+def ignored_lines(ignored: tuple[Ignored, ...]) -> list[str]:
+    """What ignore rules left alone (the org's values are kept), one line per action."""
+    if not ignored:
+        return []
+    head = f"Ignored: {ignored_note(ignored)[len('ignored: '):]} {IGNORED_NOTE}:"
+    return [head, *(f"  {_visible(repr(i.name))}: {', '.join(i.paths)}" for i in ignored)]
+
+
+def md_ignored(ignored: tuple[Ignored, ...]) -> str:
+    """The Markdown paragraph of ``ignored_lines`` (empty when nothing was ignored)."""
+    if not ignored:
+        return ""
+    items = "; ".join(
+        f"{md_escape(_visible(i.name))}: {', '.join(md_code(p) for p in i.paths)}"
+        for i in ignored
+    )
+    count = ignored_note(ignored)[len("ignored: ") :]
+    return f"\n_Ignored: {count} {IGNORED_NOTE}: {items}._\n"
 
 
 def _kept_where(kept: Kept) -> str:
@@ -155,7 +180,7 @@ def render_markdown(
     """A pull-request comment: summary first, a table, details folded, under ``limit`` chars;
     when it is cut short, it says where the whole plan is (``origin``)."""
     org_line = "" if org is None else "\n" + md_org(org)
-    head = [f"### dactl plan\n\n**{plan.summary()}**\n{org_line}"]
+    head = [f"### dactl plan\n\n**{plan.summary()}**\n{org_line}{md_ignored(plan.ignored)}"]
     if plan.notes:
         head.append("\n" + "".join(f"> {md_escape(_visible(n))}\n>\n" for n in plan.notes))
     if plan.unsafe:
@@ -168,8 +193,9 @@ def render_markdown(
     for change in plan.changes:
         fields = ", ".join(md_field_summary(f) for f in change.fields) or "—"
         table.append(
-            f"| {_EMOJI[change.kind]} | {md_escape(change.name)} | "
-            f"{'/'.join(change.terraform_actions)} | {fields} |"
+            f"| {_EMOJI[change.kind]} | {_md_name(change)} | "
+            f"{'/'.join(change.terraform_actions)}{' (rename)' if change.rename else ''} | "
+            f"{fields} |"
         )
     details = [_md_details(c) for c in plan.changes if c.fields or c.kind == "replace"]
     body = "\n".join(head) + "\n" + "\n".join(table) + "\n" + (f"\n{kept}" if kept else "")
@@ -259,7 +285,7 @@ def md_field_summary(change: FieldChange) -> str:
 
 
 def _md_details(change: Change) -> str:
-    lines = [f"<details><summary><b>{md_escape(change.name)}</b> ({change.kind})</summary>\n"]
+    lines = [f"<details><summary><b>{_md_name(change)}</b> ({change.kind})</summary>\n"]
     if change.kind == "replace":
         lines.append(
             f"Replaced because {change.reason}: the new action gets a new id; "
@@ -268,6 +294,13 @@ def _md_details(change: Change) -> str:
     lines.extend(diff_block([line for f in change.fields for line in diff_field(f)]))
     lines.append("</details>\n")
     return "\n".join(lines) + "\n"
+
+
+def _md_name(change: Change) -> str:
+    """The action's name, or ``Old → New`` for a renamed one."""
+    if change.renamed_from is None:
+        return md_escape(change.name)
+    return f"{md_escape(change.renamed_from)} → {md_escape(change.name)}"
 
 
 def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> list[str]:
@@ -281,10 +314,12 @@ def diff_field(change: FieldChange, labels: tuple[str, str] = PLAN_SIDES) -> lis
 
 
 def md_org(org: OrgInfo) -> str:
-    """The org line of a Markdown report: ``Org: **name** (`host`)``."""
+    """The org line of a Markdown report: ``Org: **name** (`host`)``, after
+    ``Environment: **prod** ·`` when the run is for an environment of the project."""
     name = _visible(md_escape(org.name)) if org.name else None
     host = f"`{_visible(org.host).replace('`', '')}`"
-    return f"Org: **{name}** ({host})\n" if name else f"Org: {host}\n"
+    env = f"Environment: **{md_escape(org.environment)}** · " if org.environment else ""
+    return f"{env}Org: **{name}** ({host})\n" if name else f"{env}Org: {host}\n"
 
 
 def md_escape(text: str) -> str:

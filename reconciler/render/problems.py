@@ -29,7 +29,11 @@ def render_text(report: ValidationReport) -> str:
         lines.append(f"No action files found under {report.tree.root} (nothing to check).")
     else:
         extra = f", {_n(warnings, 'warning')}" if warnings else ""
-        lines.append(f"OK: {_n(len(report.actions), 'action')} valid{extra}.")
+        envs = report.environments
+        every = f" in every environment ({', '.join(envs)})" if envs else ""
+        if report.project.environment is not None:
+            every = f" in environment {report.project.environment}"
+        lines.append(f"OK: {_n(len(report.actions), 'action')} valid{every}{extra}.")
     return "\n".join(lines) + "\n"
 
 
@@ -41,6 +45,8 @@ def render_json(report: ValidationReport) -> str:
         "error_count": len(report.errors),
         "warning_count": len(report.warnings),
         "actions": sorted(a.name for a in report.actions),
+        "environments": list(report.environments)
+        or ([report.project.environment] if report.project.environment else []),
         "problems": [p.as_dict() for p in report.problems],
     }
     return json.dumps(body, indent=2, sort_keys=True) + "\n"

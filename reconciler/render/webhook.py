@@ -43,6 +43,7 @@ def webhook_body(
     return {
         "text": webhook_text(report, org=org, run=run),
         "organization": None if org is None else org.to_dict(),
+        "environment": None if org is None else org.environment,
         "ci": None if run is None else run.to_dict(),
         "drift": report_without_values(report, org=org),
     }
@@ -60,6 +61,8 @@ def webhook_text(
         shown = _names(names)
         parts.append(f"{len(names)} {_LABEL[status]}" + (f" ({shown})" if names else ""))
     who = "the org" if org is None else f"the org {org.label}"
+    if org is not None and org.environment:
+        who += f" (environment {org.environment})"
     where = _where(run)
     text = f"dactl drift: {who} differs from git{where}: " + "; ".join(parts) + "."
     return _slack_escape(text)
@@ -95,6 +98,8 @@ def slack_body(
     if len(section) > _SLACK_SECTION:
         section = section[: _SLACK_SECTION - 1] + "…"
     context = []
+    if org is not None and org.environment:
+        context.append(f"Environment: *{_slack_escape(org.environment)}*")
     if org is not None:
         context.append(f"Org: *{_slack_escape(org.label)}*")
     if run is not None and run.repository:
@@ -135,6 +140,8 @@ def teams_body(
         {"type": "TextBlock", "text": report.summary(), "wrap": True},
     ]
     facts = []
+    if org is not None and org.environment:
+        facts.append({"title": "Environment", "value": org.environment})
     if org is not None:
         facts.append({"title": "Org", "value": org.label})
     if run is not None and run.repository:

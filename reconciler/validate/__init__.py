@@ -5,15 +5,22 @@ Every problem of a run is collected; nothing here touches the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reconciler.config.loader import LoadedTree, load_tree
+from reconciler.config.environments import choose_environment
+from reconciler.config.loader import ActionDocument, LoadedTree, load_tree
 from reconciler.config.model import ActionSpec, ProjectSpec
+from reconciler.config.placeholders import resolve_document
 from reconciler.diagnostics import Problem
 from reconciler.errors import ConfigError
 from reconciler.validate.contracts import check_contract
-from reconciler.validate.lint import check_action, check_duplicates, check_project
+from reconciler.validate.lint import (
+    check_action,
+    check_duplicates,
+    check_former_names,
+    check_project,
+)
 from reconciler.validate.packages import with_package
 from reconciler.validate.schema import check_document
 from reconciler.validate.templates import check_templates
@@ -27,6 +34,8 @@ class ValidationReport:
     project: ProjectSpec
     problems: list[Problem] = field(default_factory=list)
     actions: list[ActionSpec] = field(default_factory=list)
+    # The environments checked, when the project declares some and none was chosen.
+    environments: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -41,8 +50,21 @@ class ValidationReport:
         return not self.errors
 
 
-def validate_tree(root: Path) -> ValidationReport:
-    """Check every file under ``root`` (or the one file ``root``); ``ConfigError`` if missing."""
+def validate_tree(
+    root: Path,
+    environment: str | None = None,
+    *,
+    source: str = "--env",
+    require_environment: bool = False,
+) -> ValidationReport:
+    """Check every file under ``root`` (or the one file ``root``); ``ConfigError`` if missing.
+
+    Placeholders are resolved for ``environment`` (named by ``source``, for errors), after
+    ``extends`` and before the schema checks. A project that declares environments is
+    checked in every one of them when none is given (unless ``require_environment``: then
+    ``SettingsError``); a problem found in only some of them says which. An unknown
+    environment is a ``SettingsError`` naming the known ones.
+    """
     if not root.exists():
         raise ConfigError(f"{root}: no such file or directory")
     tree = load_tree(root)
@@ -54,10 +76,41 @@ def validate_tree(root: Path) -> ValidationReport:
         if not project_problems:
             project = ProjectSpec.from_data(tree.project.data, tree.project.file)
             problems += check_project(tree.project, project)
-    actions = []
+            project = choose_environment(
+                project, environment, source, required=require_environment
+            )
+    elif environment is not None:
+        project = choose_environment(project, environment, source)
+    if project.environment is None and project.environments:
+        return _every_environment(tree, project, problems)
+    checked = _check_actions(tree, project)
+    problems += checked.problems + check_duplicates(tree.actions)
+    problems += check_former_names(tree.actions)
+    unique = sorted(set(problems), key=Problem.sort_key)
+    resolved = replace(tree, actions=checked.documents)
+    report = ValidationReport(tree=resolved, project=project, problems=unique)
+    report.actions = checked.actions if report.ok else []
+    return report
+
+
+@dataclass
+class _Checked:
+    """The actions of a tree checked for one environment."""
+
+    problems: list[Problem]
+    actions: list[ActionSpec]
+    documents: list[ActionDocument]
+
+
+def _check_actions(tree: LoadedTree, project: ProjectSpec) -> _Checked:
+    where = project.source or "dactl.yaml"
+    out = _Checked([], [], [])
     for action in tree.actions:
-        doc = action.doc
-        found = check_document(doc, "action")
+        doc, found = resolve_document(action.doc, project.variables, project_file=where)
+        if doc.data != action.doc.data:
+            action = replace(action, doc=doc, written=action.doc)
+        out.documents.append(action)
+        found += check_document(doc, "action")
         if isinstance(doc.data, dict):
             contract = doc.data.get("contract")
             if isinstance(contract, dict):
@@ -72,12 +125,35 @@ def validate_tree(root: Path) -> ValidationReport:
                 ActionSpec.from_data(doc.data, action.display, path=action.path), action
             )
             found += package_problems
-            actions.append(spec)
-        problems += found
-    problems += check_duplicates(tree.actions)
+            out.actions.append(spec)
+        out.problems += found
+    return out
+
+
+def _every_environment(
+    tree: LoadedTree, project: ProjectSpec, problems: list[Problem]
+) -> ValidationReport:
+    """Check the actions in each environment of ``project``: a problem found in every one
+    is reported once as it is, one found in some of them says which (``env prod: ...``)."""
+    names = list(project.environments)
+    found: dict[Problem, list[str]] = {}
+    first: _Checked | None = None
+    for name in names:
+        checked = _check_actions(tree, project.for_environment(name))
+        first = first or checked
+        for problem in set(checked.problems):
+            found.setdefault(problem, []).append(name)
+    for problem, envs in found.items():
+        if len(envs) < len(names):
+            message = f"env {', '.join(envs)}: {problem.message}"
+            problem = Problem(problem.mark, message, problem.severity, problem.rule)
+        problems.append(problem)
+    problems += check_duplicates(tree.actions) + check_former_names(tree.actions)
     unique = sorted(set(problems), key=Problem.sort_key)
-    report = ValidationReport(tree=tree, project=project, problems=unique)
-    report.actions = actions if report.ok else []
+    report = ValidationReport(
+        tree=tree, project=project, problems=unique, environments=tuple(names)
+    )
+    report.actions = first.actions if report.ok and first is not None else []
     return report
 
 

@@ -8,6 +8,10 @@ action against ``action.schema.json``. An editor sees one file at a time, so it 
   any level) are optional, while types, limits and unknown keys are checked as ever.
 - ``action-template.schema.json``: a template (``_templates/*.yaml``): any part of an action.
 
+In both, a value that is one placeholder (``timeoutSeconds: "{{ var.timeout }}"``) is
+accepted where a number, a boolean or one of a list of values goes: ``dactl validate``
+resolves placeholders before it checks the merged action, so only it knows the value.
+
 Both are derived here, never written by hand, so they cannot drift from the action schema;
 the repository's ``schemas/`` holds them as ``dactl schema --out schemas`` writes them.
 """
@@ -52,6 +56,41 @@ def _without_requirements(action: dict[str, Any]) -> tuple[dict[str, Any], dict[
     return partial, requirements
 
 
+PLACEHOLDER_DEF = {
+    "type": "string",
+    "pattern": r"^\s*\{\{\s*var\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}\s*$",
+    "description": "A placeholder, {{ var.NAME }}: the value of the variable NAME of the "
+    "environment (dactl.yaml variables:), with its type.",
+}
+_CHILD_SCHEMAS = ("items", "additionalProperties")
+
+
+def _placeholders_allowed(schema: Any) -> Any:
+    """``schema`` where every number, boolean or enumerated value may also be a
+    placeholder (``#/$defs/placeholder``); the free-form parts (contracts) are left alone."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: _placeholders_allowed(v) for k, v in out["properties"].items()}
+    for key in _CHILD_SCHEMAS:
+        if isinstance(out.get(key), dict):
+            out[key] = _placeholders_allowed(out[key])
+    if out.get("type") in ("integer", "number", "boolean") or "enum" in out:
+        description = out.pop("description", None)
+        wrapped: dict[str, Any] = {"anyOf": [out, {"$ref": "#/$defs/placeholder"}]}
+        if description is not None:
+            wrapped["description"] = description
+        return wrapped
+    return out
+
+
+def _with_placeholders(schema: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _placeholders_allowed(schema)
+    out["$defs"] = {**out.get("$defs", {}), "placeholder": PLACEHOLDER_DEF}
+    return out
+
+
 def _retitled(schema: dict[str, Any], name: str, title: str, description: str) -> dict[str, Any]:
     schema["$id"] = f"urn:dactl:schema:{name}"
     schema["title"] = title
@@ -63,7 +102,7 @@ def action_file_schema(action: dict[str, Any]) -> dict[str, Any]:
     """The schema of one action file: whole unless it ``extends`` a template."""
     partial, requirements = _without_requirements(action)
     schema = _retitled(
-        partial,
+        _with_placeholders(partial),
         ACTION_FILE,
         "dactl action file",
         "One action file as written. With `extends`, the keys its template may supply are "
@@ -79,7 +118,7 @@ def action_template_schema(action: dict[str, Any]) -> dict[str, Any]:
     """The schema of a template that action files ``extends``: any part of an action."""
     partial, _ = _without_requirements(action)
     return _retitled(
-        partial,
+        _with_placeholders(partial),
         ACTION_TEMPLATE,
         "dactl action template",
         "A template that action files name in `extends` (kept in a directory whose name "

@@ -9,6 +9,7 @@ from reconciler.config.loader import ActionDocument
 from reconciler.config.model import PLATFORM_DEFAULT_TIMEOUT, ProjectSpec
 from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem, error, warning
+from reconciler.ignore import IgnoreRuleError, parse_rule
 from reconciler.secrets import literal_credential, words
 
 _SENSITIVE_WORDS = frozenset(
@@ -52,7 +53,7 @@ def looks_sensitive(name: str) -> bool:
 def check_action(doc: Located, project: ProjectSpec) -> list[Problem]:
     """Per-action semantic checks (needs a schema-valid document)."""
     data: dict[str, Any] = doc.data
-    problems = _policy(doc, data, project)
+    problems = _policy(doc, data, project) + check_ignore_rules(doc)
     integration = data.get("integration")
     if project.integrations and integration and integration not in project.integrations:
         problems.append(
@@ -126,18 +127,32 @@ def _policy(doc: Located, data: dict[str, Any], project: ProjectSpec) -> list[Pr
     return []
 
 
+def check_ignore_rules(doc: Located) -> list[Problem]:
+    """Each ``ignore`` rule of a schema-valid action or project file names a field of the
+    canonical form (else an error at the rule, with a did-you-mean)."""
+    rules = doc.data.get("ignore") if isinstance(doc.data, dict) else None
+    problems = []
+    for i, rule in enumerate(rules if isinstance(rules, list) else ()):
+        try:
+            parse_rule(rule)
+        except IgnoreRuleError as exc:
+            problems.append(error(doc.value_at(("ignore", i)), f"ignore: {exc}", rule="ignore"))
+    return problems
+
+
 def check_project(doc: Located, project: ProjectSpec) -> list[Problem]:
     """Checks of the project file that the schema cannot express."""
+    problems = check_ignore_rules(doc)
     if project.timeout_min > project.timeout_max:
-        return [
+        problems.append(
             error(
                 doc.value_at(("policy", "timeoutSeconds")),
                 f"policy.timeoutSeconds: min {project.timeout_min} is greater than "
                 f"max {project.timeout_max}",
                 rule="policy",
             )
-        ]
-    return []
+        )
+    return problems
 
 
 def check_duplicates(docs: list[ActionDocument]) -> list[Problem]:
@@ -160,4 +175,44 @@ def check_duplicates(docs: list[ActionDocument]) -> list[Problem]:
                     rule="duplicate",
                 )
             )
+    return problems
+
+
+def check_former_names(docs: list[ActionDocument]) -> list[Problem]:
+    """``formerNames`` say which live action a file takes over by renaming it, so each
+    former name belongs to one file, and is no file's current name (nor its own)."""
+    names: dict[str, ActionDocument] = {}
+    claims: dict[str, list[tuple[ActionDocument, int]]] = defaultdict(list)
+    for doc in docs:
+        data = doc.doc.data if isinstance(doc.doc.data, dict) else {}
+        if isinstance(data.get("name"), str):
+            names.setdefault(data["name"], doc)
+        former = data.get("formerNames")
+        for i, old in enumerate(former if isinstance(former, list) else ()):
+            if isinstance(old, str):
+                claims[old].append((doc, i))
+    problems = []
+    for old, group in claims.items():
+        for doc, i in group:
+            mark = doc.doc.value_at(("formerNames", i))
+            owner = names.get(old)
+            if owner is doc:
+                message = f"formerNames: {old!r} is this action's own name"
+            elif owner is not None:
+                where = owner.doc.value_at(("name",))
+                message = (
+                    f"formerNames: {old!r} is the name of the action in {where}; a name "
+                    "belongs to one action"
+                )
+            elif len(group) > 1:
+                others = ", ".join(
+                    str(o.doc.value_at(("formerNames", j))) for o, j in group if o is not doc
+                )
+                message = (
+                    f"formerNames: {old!r} is also a former name in {others}; which file "
+                    "renames that action cannot be told"
+                )
+            else:
+                continue
+            problems.append(error(mark, message, rule="duplicate"))
     return problems

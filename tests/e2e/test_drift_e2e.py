@@ -145,6 +145,7 @@ def test_an_action_missing_from_the_org_is_missing(cli: Cli) -> None:
         "live_version": None,
         "source": "actions/get-user-presence.yaml",
         "fields": [],
+        "adopt": None,
     }
 
 

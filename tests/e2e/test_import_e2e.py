@@ -1,8 +1,8 @@
 """The guide's workflow on real data, through the real CLI: import every corpus JSON file,
 validate, apply to a fresh sandbox, plan (no change), export (the same files).
 
-Refused, and why: Terraform files (HCL import is not supported yet), the static action
-and the two custom-auth actions (dactl never manages those). Everything else imports.
+Refused, and why: the static action and the two custom-auth actions (dactl never manages
+those). Everything else imports. The Terraform files: test_import_terraform_e2e.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.e2e.conftest import Cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.corpus]
 
-REFUSED = {"terraform": 30, "static": 1, "customAuth": 2}
+REFUSED = {"static": 1, "customAuth": 2}
 IMPORTED = 53
 RENAMED = 12  # names carrying the admin UI's " - Exported <date> @ <time>" suffix
 FUNCTION_ACTIONS = 1  # created through a draft, as the API requires
@@ -33,8 +33,6 @@ TEMPLATE_WARNINGS = Counter({"template-case": 3})
 
 
 def reason(line: str) -> str:
-    if ", not a Genesys export; importing Terraform is not supported yet" in line:
-        return "terraform"
     found = re.search(r": actionType (\w+): ", line)
     return found.group(1) if found else line
 
@@ -50,7 +48,7 @@ def action_files(directory: Path) -> dict[str, bytes]:
 
 def test_import_validate_apply_plan_export(tmp_path: Path) -> None:
     corpus = corpus_dir() / "real-actions"  # skips where ../shared is absent
-    everything = sorted(corpus.glob("*.json")) + sorted(corpus.glob("*.tf"))
+    everything = sorted(corpus.glob("*.json"))
     imported = tmp_path / "imported"
     with SandboxServer(SandboxConfig()) as server:
         cli = Cli(server, tmp_path)
