@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.cli",
         "reconciler.cli_scaffold",
         "reconciler.cli_reports",
+        "reconciler.cli_exchange",
     ),
     ("reconciler.cli_support", "reconciler.sandbox", "reconciler.ci.command"),
     ("reconciler.render",),
