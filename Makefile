@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: demo test lint bench chaos dist clean
+.PHONY: demo test lint bench bench-quick chaos dist clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dactl needs Python 3.11 or newer")'
@@ -40,8 +40,13 @@ test: lint
 	$(BIN)/python scripts/coverage_floor.py .coverage.json
 	$(PYTEST) $(SERVER_TESTS)
 
+# Whole processes against a sandbox process (about 20 minutes); writes docs/benchmarks.md.
 bench: $(STAMP_DEV)
 	$(BIN)/python scripts/bench.py
+
+# Every scenario at small scale (100 and 500 actions), to check the harness; writes nothing.
+bench-quick: $(STAMP_DEV)
+	$(BIN)/python scripts/bench.py --quick
 
 # The full chaos run: 300 changes under faults and a concurrent writer (make test runs ~40).
 chaos: $(STAMP_DEV)

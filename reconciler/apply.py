@@ -48,7 +48,13 @@ from reconciler.canonical import Canonical, content_hash
 from reconciler.diff import diff
 from reconciler.drafts import DraftRegistry
 from reconciler.errors import ApiError, ConflictError, DactlError
-from reconciler.genesys.wire import FUNCTION_KEY, canonical_live, patch_body, post_body
+from reconciler.genesys.wire import (
+    FUNCTION_KEY,
+    canonical_live,
+    patch_body,
+    post_body,
+    written_action,
+)
 from reconciler.ignore import covered, keep_live
 from reconciler.plan import Change, Integrations, Plan
 
@@ -94,6 +100,7 @@ class Applier(NewDraftSteps):
         max_conflict_retries: int = MAX_CONFLICT_RETRIES,
         on_done: Callable[[Outcome], None] | None = None,
         functions: FunctionWriter | None = None,
+        on_written: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.api = api
         self.integrations = integrations
@@ -104,6 +111,9 @@ class Applier(NewDraftSteps):
         self.take_over_drafts = take_over_drafts
         self.max_conflict_retries = max_conflict_retries
         self.on_done = on_done
+        # Hears each action as a write left it (the live cache keeps it: the next plan is
+        # warm); only what the answer shows equals what was sent.
+        self.on_written = on_written
         self.notes: list[str] = []
 
     def apply(self, changes: Sequence[Change]) -> list[Outcome]:
@@ -185,6 +195,7 @@ class Applier(NewDraftSteps):
                 continue
             action_id, version = _id_and_version(created)
             self._audit(change, "create", action_id=action_id, version_after=version)
+            self._written(created, after)
             return action_id, version, ""
         raise _Stop("the action could not be created")  # not reached: the loop raises
 
@@ -197,9 +208,7 @@ class Applier(NewDraftSteps):
             listed = list(self.api.iter_actions(name=after["name"], include_config=False))
         except ApiError as exc:
             self._audit(change, "create", outcome=UNKNOWN, **_error(exc))
-            raise _Stop(
-                f"the create's response was lost, and reading back failed: {exc}"
-            ) from exc
+            raise _Stop(f"the create's response was lost, and reading back failed: {exc}") from exc
         for action in listed:
             if (
                 action.get("name") == after["name"]
@@ -245,6 +254,7 @@ class Applier(NewDraftSteps):
                 continue  # not applied: sent again with the same version
             new_version = _version(result)
             self._audit(change, "patch", version_before=version, version_after=new_version)
+            self._written(result, after)
             return self._ok(change, version, new_version, "updated", notes)
         raise _Stop(f"gave up after {self.max_conflict_retries + 1} attempts")
 
@@ -261,9 +271,7 @@ class Applier(NewDraftSteps):
             ) from again
         live, live_version = self._canonical(full), _version(full)
         if live_version == version:
-            self._audit(
-                change, "patch", version_before=version, outcome=NOT_APPLIED, **_error(exc)
-            )
+            self._audit(change, "patch", version_before=version, outcome=NOT_APPLIED, **_error(exc))
             return None
         if live_version == version + 1 and not diff(live, _after(change)):
             self._audit(
@@ -425,6 +433,12 @@ class Applier(NewDraftSteps):
         message = f"{what} {change.action_id} v{before} -> v{after} ({fields}){extra}"
         return Outcome(change.name, change.kind, True, message, change.action_id, before, after)
 
+    def _written(self, answer: Any, after: Canonical) -> None:
+        if self.on_written is not None:
+            found = written_action(answer, after, self.integrations.names_by_id)
+            if found is not None:
+                self.on_written(found)
+
     def _canonical(self, action: dict[str, Any]) -> Canonical:
         return canonical_live(action, self.integrations.names_by_id)
 
@@ -460,5 +474,8 @@ class Applier(NewDraftSteps):
             "fields": [f.dotted for f in change.fields],
             "outcome": fields.pop("outcome", OK),
         }
+        if change.usage is not None:  # who used the action when the change was planned
+            consumers = change.usage.consumers
+            record["consumers"] = None if consumers is None else [c.label for c in consumers]
         record.update(fields)
         self.audit.write(**record)

@@ -118,6 +118,19 @@ class OrgApi(Protocol):
         """``FunctionUploadResponse``: ``url`` and ``headers`` for ``client.upload``."""
         ...
 
+    # -- dependency tracking -------------------------------------------------------------
+
+    def consuming_resources(
+        self, object_id: str, object_type: str, *, flow_filter: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ``Dependency`` objects (flows) that consume an action (``DATAACTION`` or
+        ``SECUREACTION``), every page; ``flow_filter``: ``published`` or ``checkedIn``."""
+        ...
+
+    def dependency_build(self) -> dict[str, Any]:
+        """The dependency-tracking build's ``DependencyStatus``."""
+        ...
+
     # -- running -------------------------------------------------------------------------
 
     def test_action(self, action_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import click
 from reconciler import __version__
 from reconciler.ci.command import ci
 from reconciler.cli_exchange import export, import_, run_test
+from reconciler.cli_impact import usages
+from reconciler.cli_pull import pull
 from reconciler.cli_reports import compare, drift, show
 from reconciler.cli_scaffold import fmt, init, schema
 from reconciler.cli_support import (
@@ -194,6 +196,11 @@ def plan(
     is_flag=True,
     help="Allow replacements (new ids; flows using the old ids must be repointed).",
 )
+@click.option(
+    "--allow-in-use",
+    is_flag=True,
+    help="Delete or replace actions that published flows use (they fail until repointed).",
+)
 @click.option("--prune", is_flag=True, help="Also delete live in-scope actions with no file.")
 @click.option("--force", is_flag=True, help="Go ahead even over the safety thresholds.")
 @click.option(
@@ -224,6 +231,7 @@ def apply(
     target: Path,
     auto_approve: bool,
     allow_replace: bool,
+    allow_in_use: bool,
     prune: bool,
     force: bool,
     take_over_drafts: bool,
@@ -292,6 +300,7 @@ def apply(
             targets=list(targets) or None,
             prune=True if prune else None,
             allow_replace=allow_replace,
+            allow_in_use=allow_in_use,
             force=force,
             take_over_drafts=take_over_drafts,
             confirm=confirm,
@@ -314,3 +323,5 @@ main.add_command(fmt)
 main.add_command(export)
 main.add_command(import_)
 main.add_command(run_test)
+main.add_command(pull)
+main.add_command(usages)

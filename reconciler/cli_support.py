@@ -185,9 +185,11 @@ _CONNECTION_OPTIONS = (
     ),
     click.option(
         "--concurrency",
-        default=8,
+        default=24,
         show_default=True,
         type=click.IntRange(1, 32),
+        # 24: past it a cold plan is no faster (docs/benchmarks.md, the sweep); under a
+        # rate limit the pacer, not this, sets the pace.
         help="Requests in flight at once.",
     ),
 )
@@ -288,5 +290,3 @@ class fetch_progress:
             bar, self.bar = self.bar, None
         if bar is not None:
             bar.__exit__(None, None, None)
-
-

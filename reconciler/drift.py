@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Literal
 
+from reconciler.consumers import Usage
 from reconciler.diff import FieldChange
 from reconciler.plan import Change, Ignored, Plan, ignored_note
 
@@ -42,6 +43,7 @@ class DriftedAction:
     live_version: int | None = None
     fields: tuple[FieldChange, ...] = ()
     source: str | None = None
+    usage: Usage | None = None  # for an unmanaged action: the flows that use it
 
     @classmethod
     def from_change(cls, change: Change) -> DriftedAction:
@@ -52,7 +54,13 @@ class DriftedAction:
             change.live_version,
             tuple(FieldChange(f.path, f.after, f.before) for f in change.fields),
             change.source,
+            change.usage if change.kind == "delete" else None,
         )
+
+    @property
+    def in_use(self) -> bool:
+        """An unmanaged action that flows use: the first to adopt."""
+        return self.usage is not None and self.usage.in_use
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,9 @@ def drift_report(plan: Plan, directory: str | None = None) -> DriftReport:
     """The drift a plan shows; make the plan with prune on so unmanaged actions appear.
     ``directory``: the tree compared, named in the advice for unmanaged actions."""
     order = {status: i for i, status in enumerate(STATUSES)}
+    # Unmanaged actions that flows use come first among the unmanaged: adopt them first.
     actions = sorted(
         (DriftedAction.from_change(c) for c in plan.changes),
-        key=lambda a: (order[a.status], a.name),
+        key=lambda a: (order[a.status], not a.in_use, a.name),
     )
     return DriftReport(tuple(actions), plan.unchanged, plan.ignored, directory)

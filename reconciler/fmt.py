@@ -114,7 +114,7 @@ def format_text(raw: bytes, display: str) -> str:
     be read, or formatted without changing its data or losing a comment."""
     before = _plain(parse_yaml(raw, display), display)
     text = raw.decode("utf-8-sig")
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     try:
         doc = yaml.load(text)
         if not isinstance(doc, CommentedMap):
@@ -130,7 +130,7 @@ def format_text(raw: bytes, display: str) -> str:
         new = "\ufeff" + new
     try:
         after = _plain(parse_yaml(new.encode("utf-8"), display), display)
-        kept = _comments(_yaml().load(new)) == comments
+        kept = _comments(round_trip_yaml().load(new)) == comments
     except (YamlProblem, YAMLError):
         after, kept = None, False
     if after != before or not kept:
@@ -148,7 +148,7 @@ def _plain(node: Any, display: str) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     yaml = YAML()  # round trip: comments, key order and scalar styles are kept
     yaml.preserve_quotes = True
     yaml.width = 1 << 20  # never fold a line: a folded scalar reads badly in a git diff

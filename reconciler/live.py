@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,22 @@ class LiveCache:
 
     def put_organization(self, organization: dict[str, Any]) -> None:
         self._write(self._path("organization"), organization)
+
+    def get_consumers(self, action_id: str, version: int, max_age: float) -> list[Any] | None:
+        """The consumers read for this action version, when read less than ``max_age``
+        seconds ago (flows change without the action's version moving)."""
+        data = self._read(self._path(f"consumers-{action_id}@{version}"))
+        if not isinstance(data, dict) or not isinstance(data.get("consumers"), list):
+            return None
+        read_at = data.get("read_at")
+        if not isinstance(read_at, int | float) or not 0 <= time.time() - read_at < max_age:
+            return None
+        found: list[Any] = data["consumers"]
+        return found
+
+    def put_consumers(self, action_id: str, version: int, consumers: list[Any]) -> None:
+        data = {"read_at": time.time(), "consumers": consumers}
+        self._write(self._path(f"consumers-{action_id}@{version}"), data)
 
     def _read(self, path: Path) -> Any:
         try:

@@ -9,36 +9,35 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.actiontest import find_spec, require_spec, unknown_action
-from reconciler.actiontest.inputs import GivenInputs, prepare_inputs
-from reconciler.actiontest.offline import OfflineRun, run_offline
-from reconciler.actiontest.remote import (
-    RemoteRun,
-    find_live,
-    not_created,
-    remote_warnings,
-    run_remote,
-)
-from reconciler.adopt import Adoption
-from reconciler.apply import Applier, ApplyResult, Outcome
 from reconciler.audit import AuditLog
 from reconciler.backend import OrgApi
-from reconciler.compare import CompareReport, Side, SideState, compare
 from reconciler.config.environments import choose_environment
 from reconciler.config.model import ProjectSpec
 from reconciler.drafts import DEFAULT_PATH as DEFAULT_DRAFTS_PATH
 from reconciler.drafts import DraftRegistry
 from reconciler.drift import DriftReport, drift_report
 from reconciler.errors import DactlError, UnsafePlanError, ValidationError
-from reconciler.exporter import ExportResult, prepare_export, write_export
 from reconciler.genesys import ActionsApi, ConnectionSettings, GenesysClient
+from reconciler.impact import gather, in_use
 from reconciler.live import LiveCache, LiveState, fetch_live, org_key
 from reconciler.organization import OrgInfo, lookup_organization
-from reconciler.plan import Plan, Safety, build_plan
+from reconciler.plan import Change, Plan, Safety, build_plan
 from reconciler.savedplan import SavedPlan, check_environment, from_saved
 from reconciler.validate import ValidationReport, validate_tree
+from reconciler.validate.cache import FILE_NAME as VALIDATION_CACHE
+from reconciler.validate.cache import ValidationCache
+
+if TYPE_CHECKING:  # the commands' own modules are imported when they run
+    from reconciler.actiontest.inputs import GivenInputs
+    from reconciler.actiontest.offline import OfflineRun
+    from reconciler.actiontest.remote import RemoteRun
+    from reconciler.adopt import Adoption
+    from reconciler.apply import ApplyResult, Outcome
+    from reconciler.compare import CompareReport, SideState
+    from reconciler.exporter import ExportResult
+    from reconciler.usages import UsagesReport
 
 DEFAULT_CACHE_DIR = Path(".dactl") / "cache"
 
@@ -59,7 +58,7 @@ class Connection:
 
     api_url: str | None = None
     region: str | None = None
-    max_concurrency: int = 8
+    max_concurrency: int = 24
     # The project's environment (dactl.yaml ``environments:``) and who named it, for
     # errors: ``--env``, ``DACTL_ENV``, a saved plan.
     environment: str | None = None
@@ -109,11 +108,16 @@ class Orchestrator:
                 f"{self.directory} is a file: this command takes the directory that holds "
                 "dactl.yaml and the action files (use --target NAME for one action)"
             )
+        cache = None
+        if self.cache_dir is not None:  # a file's checks are remembered while it is the same
+            path = self.cache_dir / VALIDATION_CACHE
+            cache = ValidationCache(path, read=not self.refresh)
         report = validate_tree(
             self.directory,
             self.connection.environment,
             source=self.connection.environment_from,
             require_environment=True,
+            cache=cache,
         )
         if not report.ok:
             raise ValidationError(report.problems)
@@ -151,14 +155,23 @@ class Orchestrator:
         with self.connect(settings, self.connection.max_concurrency) as api:
             yield api, org_key(settings.api_url, settings.client_id)
 
-    def plan(self, *, targets: list[str] | None = None, prune: bool | None = None) -> PlanResult:
+    def plan(
+        self,
+        *,
+        targets: list[str] | None = None,
+        prune: bool | None = None,
+        impact: Callable[[Change], bool] | None = None,
+    ) -> PlanResult:
         """Validate, fetch the live scope, and plan. Read-only.
 
         ``prune`` overrides the project's ``prune`` (deletes for live actions with no file).
+        The flows that use each risky change's action are asked for (``impact`` narrows
+        which changes: ``reconciler.impact``).
         """
         report = self.validate()
         with self.session(report) as (api, org):
-            return self._plan_in(api, org, report, targets=targets, prune=prune)
+            result = self._plan_in(api, org, report, targets=targets, prune=prune)
+            return self._with_impact(api, org, result, impact)
 
     def apply(
         self,
@@ -168,6 +181,7 @@ class Orchestrator:
         prune: bool | None = None,
         allow_replace: bool = False,
         force: bool = False,
+        allow_in_use: bool = False,
         take_over_drafts: bool = False,
         confirm: Callable[[Plan], bool] | None = None,
         audit_path: Path | None = None,
@@ -177,10 +191,13 @@ class Orchestrator:
 
         Nothing is written when the saved plan is stale, when the plan replaces actions
         without ``allow_replace``, when it is over the safety thresholds without ``force``,
-        or when ``confirm`` declines. Drafts an earlier run left are resumed or discarded,
-        even when the plan is empty; ``take_over_drafts`` lets apply discard drafts that
-        dactl did not make.
+        when it deletes or replaces an action that published flows use (or whose users
+        cannot be read) without ``allow_in_use``, or when ``confirm`` declines. Drafts an
+        earlier run left are resumed or discarded, even when the plan is empty;
+        ``take_over_drafts`` lets apply discard drafts that dactl did not make.
         """
+        from reconciler.apply import Applier, ApplyResult
+
         report = self.validate()
         if saved is not None:  # before anything is read from the org
             check_environment(saved, report.project.environment)
@@ -192,8 +209,11 @@ class Orchestrator:
                 result = self._plan_in(api, org, report, targets=None, prune=True)
                 safety = project_safety(report.project)
                 plan, notes = from_saved(saved, result.plan, result.live.actions, org, safety)
+            plan = gather(plan, api, self._cache(org))
             check_allowed(plan, allow_replace=allow_replace, force=force)
-            drafts = DraftRegistry(self.drafts_path, org)
+            if not allow_in_use:
+                check_not_in_use(api, plan.changes)
+            drafts, cache = DraftRegistry(self.drafts_path, org), self._cache(org)
             if plan.empty and not drafts.records():
                 return ApplyResult(plan, [], notes)
             audit = AuditLog(audit_path, environment=report.project.environment)
@@ -209,6 +229,7 @@ class Orchestrator:
                 drafts=drafts,
                 take_over_drafts=take_over_drafts,
                 on_done=on_done,
+                on_written=None if cache is None else cache.put_action,
             )
             outcomes = applier.apply(plan.changes)
             return ApplyResult(plan, outcomes, notes + applier.notes)
@@ -216,8 +237,16 @@ class Orchestrator:
     def drift(self) -> tuple[DriftReport, OrgInfo | None]:
         """Drift is a plan with prune on (live actions with no file show up), read as
         changes made outside git; read-only. The report, and the org it was made against."""
-        result = self.plan(prune=True)
+        # Only unmanaged actions (deletes, with prune on): flows that use them come first.
+        result = self.plan(prune=True, impact=lambda change: change.kind == "delete")
         return drift_report(result.plan, str(self.directory)), result.organization
+
+    def _with_impact(
+        self, api: OrgApi, org: str, result: PlanResult, select: Callable[[Change], bool] | None
+    ) -> PlanResult:
+        """``result`` with the flows that use the actions of its risky changes."""
+        plan = gather(result.plan, api, self._cache(org), select=select)
+        return replace(result, plan=plan, requests=api.client.requests_sent)
 
     def _plan_in(
         self,
@@ -262,6 +291,8 @@ class Orchestrator:
         """One side of ``dactl compare``: the live actions of the environment's scope,
         the org, and the action files as written with the environment's variables (how
         to read its placeholders). Read-only."""
+        from reconciler.compare import Side, SideState
+
         report = self.validate()
         with self.session(report) as (api, org):
             organization = self._organization(api, org, report)
@@ -294,6 +325,8 @@ class Orchestrator:
         Costs what a plan of the same scope costs (same listing, same cache). Refused
         before any request when the directory holds action files and not ``force``.
         """
+        from reconciler.exporter import prepare_export, write_export
+
         env = self.connection
         adopt = adoption is not None and adoption.active
         target = prepare_export(
@@ -341,6 +374,11 @@ class Orchestrator:
         the live action differ. In the org, the action is secure when its file or the live
         action says so.
         """
+        from reconciler.actiontest import find_spec, require_spec, unknown_action
+        from reconciler.actiontest.inputs import prepare_inputs
+        from reconciler.actiontest.offline import run_offline
+        from reconciler.actiontest.remote import find_live, not_created, remote_warnings, run_remote
+
         report = self.validate()
         if offline:
             found = require_spec(report, name)
@@ -369,9 +407,20 @@ class Orchestrator:
         run.warnings = notes
         return run
 
+    def usages(self, name: str) -> UsagesReport:
+        """``dactl usages``: the flows that use the live action ``name``. Read-only."""
+        from reconciler.usages import find_usages
+
+        report = self.validate()
+        with self.session(report) as (api, org):
+            scope = report.project.integrations
+            return find_usages(api, name, scope=scope, cache=self._cache(org))
+
     def compare(self, other: Orchestrator, labels: tuple[str, str]) -> CompareReport:
         """``dactl compare``: this side's org against ``other``'s, action by action.
         Read-only."""
+        from reconciler.compare import compare
+
         return compare(self.observe(labels[0]), other.observe(labels[1]))
 
     def _cache(self, org: str) -> LiveCache | None:
@@ -401,6 +450,19 @@ def check_allowed(plan: Plan, *, allow_replace: bool, force: bool) -> None:
         )
 
 
+def check_not_in_use(api: OrgApi, changes: tuple[Change, ...]) -> None:
+    """Refuse, before any write, to delete or replace an action that published flows use,
+    or one whose users cannot be read: a flow that calls a deleted id fails mid-call."""
+    found = in_use(api, changes)
+    if found:
+        raise UnsafePlanError(
+            "the plan would break flows: "
+            + "; ".join(item.describe() for item in found)
+            + ". Nothing was changed. Repoint those flows first, or apply with "
+            "--allow-in-use to go ahead (then republish them against the new ids)."
+        )
+
+
 def project_safety(project: ProjectSpec) -> Safety:
     """The project's safety thresholds, each unset one at its default."""
     default = Safety()
@@ -425,4 +487,7 @@ class _WriteOnlyCache(LiveCache):
         return None
 
     def get_organization(self) -> None:
+        return None
+
+    def get_consumers(self, action_id: str, version: int, max_age: float) -> None:
         return None

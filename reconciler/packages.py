@@ -134,8 +134,7 @@ def _directory_files(root: Path) -> dict[str, bytes]:
             total += info.st_size
             if total > MAX_PACKAGE_BYTES or len(files) >= MAX_PACKAGE_FILES:
                 raise PackageError(
-                    f"{root}: more than {_mib(MAX_PACKAGE_BYTES)} or "
-                    f"{MAX_PACKAGE_FILES} files"
+                    f"{root}: more than {_mib(MAX_PACKAGE_BYTES)} or {MAX_PACKAGE_FILES} files"
                 )
             try:
                 files[rel] = path.read_bytes()

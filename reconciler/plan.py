@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from reconciler.canonical import Canonical, canonical_desired, content_hash
 from reconciler.config.model import ActionSpec
+from reconciler.consumers import BuildStatus, Usage, affected, plural
 from reconciler.diff import FieldChange, diff
 from reconciler.errors import PlanError
 from reconciler.identity import LiveAction as LiveAction
@@ -85,6 +86,7 @@ class Change:
     package: Package | None = None  # a function action's code, when it is to be uploaded
     renamed_from: str | None = None  # the live action's name, when the file renames it
     ignore: tuple[IgnorePath, ...] = ()  # the ignore rules in force (apply keeps them)
+    usage: Usage | None = None  # the flows that use the action, for a risky change
 
     @property
     def rename(self) -> bool:
@@ -184,6 +186,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     kept: tuple[Kept, ...] = ()
     ignored: tuple[Ignored, ...] = ()
+    dependency_build: BuildStatus | None = None  # read when consumers were
 
     @property
     def empty(self) -> bool:
@@ -211,11 +214,24 @@ class Plan:
             extra.append(f"{self.timeout_changes} timeout change{s}")
         if extra:
             updates += f" ({', '.join(extra)})"
+        parts = [part for part in (ignored, self.affected_note) if part]
         return (
             f"Plan: {self.count('create')} to create, {updates}, "
             f"{self.count('replace')} to replace, {self.count('delete')} to delete"
-            + (f"; {ignored}." if ignored else ".")
+            + "".join(f"; {part}" for part in parts)
+            + "."
         )
+
+    @property
+    def affected_note(self) -> str:
+        """``2 flows affected`` (``, consumers unknown for 1 action`` when some could not
+        be read); empty when no flow is known to use a changed action."""
+        usages = [c.usage for c in self.changes if c.usage is not None]
+        n, unknown = affected(usages), sum(1 for u in usages if not u.known)
+        out = f"{plural(n, 'flow')} affected" if n else ""
+        if unknown:
+            out += f"{', ' if out else ''}consumers unknown for {plural(unknown, 'action')}"
+        return out
 
 
 def build_plan(
@@ -406,6 +422,8 @@ def _compare(
     contracts_mutable: bool,
     function: bool = False,
 ) -> Change | None:
+    if current.canonical == after:  # most actions of a plan: no DeepDiff for them
+        return None
     fields = tuple(diff(current.canonical, after))
     if not fields:
         return None

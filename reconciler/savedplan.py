@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.canonical import Canonical
+from reconciler.consumers import BuildStatus, Usage, affected
 from reconciler.diff import MISSING, FieldChange, diff
 from reconciler.errors import DactlError, PlanError, StalePlanError
 from reconciler.fsutil import atomic_write_json
@@ -51,6 +52,7 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
     a saved plan's ``org`` member is something else: the hash that ties it to the org.
     ``environment`` names the project's environment the plan is for (null: none)."""
     extra = {} if org is None else {"organization": org.to_dict(), "environment": org.environment}
+    build = plan.dependency_build
     # The changes' values are redacted by path (below); the rest (notes, names) as text.
     body = extra | {
         "format_version": PLAN_FORMAT_VERSION,
@@ -62,10 +64,11 @@ def plan_to_dict(plan: Plan, *, org: OrgInfo | None = None) -> dict[str, Any]:
         "unchanged": list(plan.unchanged),
         "notes": list(plan.notes),
         "kept": [
-            {"name": k.name, "id": k.action_id, "live_version": k.live_version}
-            for k in plan.kept
+            {"name": k.name, "id": k.action_id, "live_version": k.live_version} for k in plan.kept
         ],
         "ignored": [{"name": i.name, "paths": list(i.paths)} for i in plan.ignored],
+        "affected_flows": affected(c.usage for c in plan.changes),
+        "dependency_build": None if build is None else build.to_dict(),
     }
     redacted: dict[str, Any] = redact_value(body)
     return redacted | {"changes": [_change_dict(c) for c in plan.changes]}
@@ -83,6 +86,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
         "reason": change.reason or None,
         "source": change.source,
         "renamed_from": change.renamed_from,
+        "usage": None if change.usage is None else redact_value(change.usage.to_dict()),
         "fields": [
             {
                 "path": list(f.path),
@@ -96,8 +100,6 @@ def _change_dict(change: Change) -> dict[str, Any]:
         "before": redact_canonical((), change.before),
         "after": redact_canonical((), change.after),
     }
-
-
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             reason=str(c.get("reason") or ""),
             source=_text(c.get("source")),
             renamed_from=_text(c.get("renamed_from")),
+            usage=Usage.from_dict(c["usage"]) if isinstance(c.get("usage"), dict) else None,
         )
         for c in data["changes"]
     )
@@ -210,6 +213,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         for k in data.get("kept") or ()
     )
     safety = data.get("safety") or {}
+    build = data.get("dependency_build")
     return Plan(
         changes,
         unchanged=tuple(str(n) for n in data.get("unchanged") or ()),
@@ -222,6 +226,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             Ignored(str(i["name"]), tuple(str(p) for p in i["paths"]))
             for i in data.get("ignored") or ()
         ),
+        dependency_build=BuildStatus.from_dict(build) if isinstance(build, dict) else None,
     )
 
 

@@ -129,7 +129,7 @@ def test_drift_names_the_adopt_command_in_every_format() -> None:
     assert "Adopt every unmanaged action: dactl export --out 'my actions' --unmanaged" in text
     assert "--name ''\"'\"'" in text or "--name 'It'\"'\"'s Mine'" in text
     assert "`dactl export --out 'my actions' --name 'Made In The Org'`" in render_markdown(report)
-    assert '"adopt": "dactl export --out \'my actions\' --name \'Made In The Org\'"' in (
+    assert "\"adopt\": \"dactl export --out 'my actions' --name 'Made In The Org'\"" in (
         render_json(report)
     )
 

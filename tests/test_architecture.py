@@ -23,6 +23,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.cli_scaffold",
         "reconciler.cli_reports",
         "reconciler.cli_exchange",
+        "reconciler.cli_impact",
+        "reconciler.cli_pull",
     ),
     ("reconciler.cli_support", "reconciler.sandbox", "reconciler.ci.command"),
     ("reconciler.render",),
@@ -44,6 +46,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.ci",
         "reconciler.scaffold",
         "reconciler.compare",
+        "reconciler.usages",
+        "reconciler.pull",
+        "reconciler.pull_files",
+        "reconciler.pull_yaml",
     ),
     (
         "reconciler.live",
@@ -52,6 +58,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "reconciler.identity",
         "reconciler.actionfile",
         "reconciler.terraform",
+        "reconciler.impact",
     ),
     (
         "reconciler.diff",
@@ -63,6 +70,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "reconciler.canonical",
         "reconciler.ignore",
+        "reconciler.consumers",
         "reconciler.validate",
         "reconciler.outdir",
         "reconciler.jsonsafe",

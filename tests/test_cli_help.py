@@ -96,8 +96,7 @@ def test_a_mistyped_target_or_name_suggests_the_close_ones(world: World) -> None
     plan = dactl("plan", "actions", "--target", "Get Usr")
     assert plan.exit_code == 1
     assert plan.stderr == (
-        "Error: --target names no known action: Get Usr (did you mean 'Get User' or "
-        "'Get Order'?)\n"
+        "Error: --target names no known action: Get Usr (did you mean 'Get User' or 'Get Order'?)\n"
     )
     apply = dactl("apply", "actions", "--auto-approve", "--target", "get order", "--target", "X")
     assert apply.exit_code == 1
@@ -108,8 +107,7 @@ def test_a_mistyped_target_or_name_suggests_the_close_ones(world: World) -> None
     test = dactl("test", "Get Ordr", "actions", "--offline")
     assert test.exit_code == 1
     assert test.stderr == (
-        "Error: no action is named 'Get Ordr' in actions; did you mean 'Get Order' or "
-        "'Get User'?\n"
+        "Error: no action is named 'Get Ordr' in actions; did you mean 'Get Order' or 'Get User'?\n"
     )
     assert world.org.writes == []
 

@@ -121,7 +121,8 @@ def test_json_is_versioned_and_counted() -> None:
     assert [(f["path"], f["before"], f["after"]) for f in moved["fields"]] == [
         (["integrationId"], "wid", "gid")
     ]
-    assert set(moved) == {"name", "status", "id", "live_version", "source", "fields", "adopt"}
+    keys = {"name", "status", "id", "live_version", "source", "fields", "adopt", "usage"}
+    assert set(moved) == keys
     assert moved["adopt"] is None
     assert body["actions"][3]["adopt"] == "dactl export --out actions --name 'Made In The Org'"
     assert body["ignored"] == []

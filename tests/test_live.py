@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ def test_a_warm_plan_costs_the_listing_only(world: World) -> None:
 def test_a_changed_version_is_a_miss_for_that_action_only(world: World) -> None:
     world.plan()
     ids = world.org.ids()
-    world.org.edit(ids[USER], timeoutSeconds=8)
+    world.org.edit(ids[USER], timeoutSeconds=3)  # the file raises it back: no risk
     since = len(world.org.calls)
     result = world.plan()
     assert costs(world.org, since) == ["iter_actions", "get_action_full"]
@@ -190,3 +191,29 @@ def test_the_org_key_is_per_host_and_client_never_the_secret() -> None:
     assert key == org_key("https://api.mypurecloud.ie", "client") and len(key) == 16
     assert key != org_key("https://api.mypurecloud.ie", "other")
     assert key != org_key("https://api.mypurecloud.de", "client")
+
+
+def test_the_plan_after_an_apply_is_warm(world: World) -> None:
+    ids = world.org.ids()
+    world.write(action(USER, timeout=9), action("Get Account"))  # a PATCH and a create
+    applied = world.apply()
+    assert [o.kind for o in applied.outcomes] == ["create", "update"]
+    since = len(world.org.calls)
+    result = world.plan()
+    assert result.plan.empty
+    assert costs(world.org, since) == ["iter_actions"]  # what the writes answered is cached
+    assert ids[USER] in world.org.ids().values()
+
+
+def test_a_write_answer_that_differs_from_what_was_sent_is_not_cached(world: World) -> None:
+    world.write(action(USER, timeout=9))
+
+    def normalised(answer: dict[str, Any]) -> dict[str, Any]:
+        answer["config"]["timeoutSeconds"] = 10  # the org answers what it really stored
+        return answer
+
+    world.org.answer("patch_action", normalised)
+    world.apply()
+    since = len(world.org.calls)
+    world.plan()
+    assert costs(world.org, since) == ["iter_actions", "get_action_full"]

@@ -138,8 +138,10 @@ def test_a_former_name_belongs_to_one_file_and_to_no_current_name(world: World) 
         for m in messages
     )
     assert any(
-        "other.yaml:" in m and "formerNames: 'Get User By Id' is the name of the action in "
-        "actions/get-user-by-id.yaml:1:7" in m
+        "other.yaml:" in m
+        and "formerNames: 'Get User By Id' is the name of the action in "
+        "actions/get-user-by-id.yaml:1:7"
+        in m
         for m in messages
     )
     assert len(messages) == 4  # both files that claim 'Get User' say so

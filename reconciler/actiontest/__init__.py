@@ -48,5 +48,3 @@ def require_spec(report: ValidationReport, name: str) -> ActionSpec:
 
 def document_of(report: ValidationReport, spec: ActionSpec) -> Located | None:
     return next((a.doc for a in report.tree.actions if a.display == spec.source), None)
-
-

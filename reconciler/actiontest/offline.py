@@ -296,5 +296,3 @@ def _respond(
     place = renderer.at(("contract", "output"))
     lines = contract_problems(output, spec.contract_output, secure=spec.secure, what="output")
     run.problems += [f"{place}: contract.output: {line}" for line in lines]
-
-

@@ -53,7 +53,7 @@ def _marker(default: str) -> Callable[[F], F]:
 
 @click.group(name="ci")
 def ci() -> None:
-    """Post plans and drift reports from CI jobs to GitHub or GitLab."""
+    """Post plans, drift and pulls from CI jobs to GitHub or GitLab."""
 
 
 @ci.command(name="github-comment")
@@ -123,6 +123,63 @@ def github_drift_issue(
             marker=mark,
             label=label.strip(),
             title=title.strip() or "dactl drift",
+            body=body,
+        )
+    click.echo(str(posted))
+
+
+@ci.command(name="github-pull-request")
+@_FILE
+@click.option(
+    "--branch",
+    required=True,
+    metavar="BRANCH",
+    help="The branch the pull request is from: where the job pushed what `dactl pull` wrote.",
+)
+@click.option(
+    "--base",
+    envvar="GITHUB_REF_NAME",
+    metavar="BRANCH",
+    help="The branch it goes into (default: the job's branch, GITHUB_REF_NAME).",
+)
+@click.option(
+    "--changed/--clean",
+    default=None,
+    help="What `dactl pull` found: files changed (exit 2), or nothing to pull (exit 0).",
+)
+@click.option(
+    "--title",
+    default="dactl pull: accept the changes made in the org",
+    show_default=True,
+    help="The pull request's title.",
+)
+@_marker("dactl-pull")
+@output_options
+@handle_errors
+def github_pull_request(
+    path: Path, branch: str, base: str | None, changed: bool | None, title: str, marker: str
+) -> None:
+    """Keep one pull request from BRANCH with the pull report FILE.md as its body: opened
+    when `dactl pull` changed files, updated by every run that does, closed (FILE.md as
+    its last comment) when there is nothing to pull. Reads GITHUB_TOKEN,
+    GITHUB_REPOSITORY, GITHUB_API_URL."""
+    from reconciler.ci import github, github_pulls
+
+    if changed is None:
+        raise CiError("say what pull found: --changed (exit 2) or --clean (exit 0)")
+    base = github_pulls.check_branches(branch.strip(), (base or "").strip() or None)
+    mark = marker_line(marker)
+    text = read_markdown(path)
+    job = github.GitHubJob.from_env(os.environ)
+    body = github.comment_body(mark, text, job.footer("report"))
+    with job.client(hints=github_pulls.PULL_HINTS, transport=TRANSPORT) as client:
+        posted = github_pulls.sync_pull_request(
+            client,
+            job.repository,
+            changed=changed,
+            branch=branch.strip(),
+            base=base,
+            title=title.strip() or github_pulls.DEFAULT_TITLE,
             body=body,
         )
     click.echo(str(posted))

@@ -68,7 +68,7 @@ class GitHubJob:
             event=_event(env.get("GITHUB_EVENT_PATH", "").strip()),
         )
 
-    def client(self, **kwargs: Any) -> RestClient:
+    def client(self, *, hints: Mapping[int, str] = HINTS, **kwargs: Any) -> RestClient:
         return RestClient(
             "GitHub",
             self.api_url,
@@ -78,7 +78,7 @@ class GitHubJob:
                 "Authorization": f"Bearer {self.token}",
                 "X-GitHub-Api-Version": API_VERSION,
             },
-            hints=HINTS,
+            hints=hints,
             **kwargs,
         )
 

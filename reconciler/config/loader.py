@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ class ActionDocument:
     # The document as written, before its placeholders were resolved (``doc`` then holds
     # the resolved one); None when nothing was resolved.
     written: Located | None = None
+    # A hash of the bytes of the file and of every template of its ``extends`` chain: the
+    # same digest, the same document (``reconciler.validate.cache``).
+    digest: str = ""
 
 
 @dataclass
@@ -94,7 +98,9 @@ def load_tree(root: Path) -> LoadedTree:
         except _ExtendsProblem as exc:
             tree.problems.append(exc.problem)
             continue
-        tree.actions.append(ActionDocument(path, display, to_located(merged, display), chain))
+        digest = resolver.digest(path, chain)
+        located = to_located(merged, display)
+        tree.actions.append(ActionDocument(path, display, located, chain, digest=digest))
     return tree
 
 
@@ -109,6 +115,24 @@ class _ExtendsResolver:
 
     def __init__(self) -> None:
         self.cache: dict[Path, Node] = {}
+        self.shown: dict[str, Path] = {}  # a template as shown, and its path
+        self.digests: dict[Path, str] = {}
+
+    def digest(self, path: Path, chain: tuple[str, ...]) -> str:
+        """A hash of the bytes of ``path`` and of the templates of its chain ("" when one
+        of them cannot be read again: no digest, no reuse)."""
+        hasher = hashlib.sha256()
+        for one in (path, *(self.shown[t] for t in chain if t in self.shown)):
+            found = self.digests.get(one)
+            if found is None:
+                try:
+                    found = hashlib.sha256(one.read_bytes()).hexdigest()
+                except OSError:
+                    return ""
+                if one != path:
+                    self.digests[one] = found
+            hasher.update(f"{one}\0{found}\0".encode())
+        return hasher.hexdigest()
 
     def resolve(self, node: Node, path: Path, display: str) -> tuple[Node, tuple[str, ...]]:
         return self._resolve(node, path, [path], [display])
@@ -142,6 +166,7 @@ class _ExtendsResolver:
         if base is None:
             base = read_yaml(target, target_shown)
             self.cache[target] = base
+            self.shown[target_shown] = target
         if not base.is_map:
             raise _ExtendsProblem(
                 error(base.mark, "a template must be a mapping of action keys", rule="extends")

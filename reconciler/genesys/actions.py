@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from reconciler.errors import ApiError, MissingTemplateError
 
 from . import _shapes as shapes
-from ._bounds import ENV_MAX_PAGES
+from ._fanout import Fanout
+from ._paging import paginate
 from .client import GenesysClient
+from .dependencies import DependencyTracking
 
 ACTIONS = "/api/v2/integrations/actions"
 INTEGRATIONS = "/api/v2/integrations"
@@ -25,11 +28,18 @@ _FIRST_POLL_SECONDS = 0.25
 _MAX_POLL_SECONDS = 2.0
 
 
-class ActionsApi:
-    """Integration actions, drafts and integrations over a ``GenesysClient``."""
+class ActionsApi(DependencyTracking):
+    """Integration actions, drafts and integrations over a ``GenesysClient``; the flows
+    that consume them (``DependencyTracking``)."""
 
     def __init__(self, client: GenesysClient) -> None:
         self.client = client
+        # Ids of actions listed with their templates as URIs only (as Genesys lists
+        # them): ``get_action_full`` may read their templates alongside the action.
+        self._uri_templates: set[str] = set()
+        self._fanout = Fanout(client.max_concurrency)
+        self._readers = 0  # get_action_full calls under way, on every thread
+        self._readers_lock = threading.Lock()
 
     # -- published actions -------------------------------------------------------
 
@@ -51,12 +61,13 @@ class ActionsApi:
             "includeAuthActions": True if include_auth_actions else None,
         }
         if ids is None:
-            yield from self._paginate(ACTIONS, params, page_size)
+            yield from self._noting_templates(self._paginate(ACTIONS, params, page_size))
             return
         wanted = list(dict.fromkeys(ids))
         for start in range(0, len(wanted), MAX_IDS_PER_LISTING):
             chunk = wanted[start : start + MAX_IDS_PER_LISTING]
-            yield from self._paginate(ACTIONS, {**params, "ids": ",".join(chunk)}, page_size)
+            chunk_params = {**params, "ids": ",".join(chunk)}
+            yield from self._noting_templates(self._paginate(ACTIONS, chunk_params, page_size))
 
     def get_action(
         self, action_id: str, *, expand_contract: bool = True, include_config: bool = True
@@ -73,8 +84,48 @@ class ActionsApi:
         return self.client.get_text(f"{base}/templates/{quote(file_name, safe='')}")
 
     def get_action_full(self, action_id: str) -> dict[str, Any]:
-        """The action with contract, config and inline templates (fetched when only URIs came)."""
-        return self._fill_templates(self.get_action(action_id), action_id, draft=False)
+        """The action with contract, config and inline templates (fetched when only URIs
+        came). For an action listed with its templates as URIs only, the three reads go
+        out together while the client has room for them (so a few actions cost one round
+        trip, not three; reading many, the threads already fill it); else the templates
+        are read once the action shows it needs them."""
+        with self._readers_lock:
+            self._readers += 1
+            side_by_side = 3 * self._readers <= self.client.max_concurrency
+        try:
+            if side_by_side and action_id in self._uri_templates:
+                return self._read_side_by_side(action_id)
+            return self._fill_templates(self.get_action(action_id), action_id, draft=False)
+        finally:
+            with self._readers_lock:
+                self._readers -= 1
+
+    def _read_side_by_side(self, action_id: str) -> dict[str, Any]:
+        """The action and both its template files, read together."""
+
+        def template(file_name: str) -> Callable[[], str | ApiError]:
+            def read() -> str | ApiError:
+                try:
+                    return self._read_template(action_id, file_name, draft=False)
+                except ApiError as exc:  # raised only if the action turns out to need it
+                    return exc
+
+            return read
+
+        found = self._fanout.run(
+            [lambda: self.get_action(action_id), *map(template, _TEMPLATE_FILES)]
+        )
+        action: dict[str, Any] = found[0]
+        config = action.get("config")
+        if not isinstance(config, dict):
+            return action
+        for (section, inline), text in zip(_TEMPLATE_KEYS, found[1:], strict=True):
+            part = config.setdefault(section, {})
+            if isinstance(part, dict) and part.get(inline) is None:
+                if isinstance(text, ApiError):
+                    raise text
+                part[inline] = text
+        return action
 
     def create_action(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create and publish an action (``PostActionInput``); never retried on 5xx."""
@@ -305,51 +356,17 @@ class ActionsApi:
 
     # -- internals ---------------------------------------------------------------
 
+    def _noting_templates(self, entities: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for entity in entities:
+            if _templates_by_uri(entity):
+                self._uri_templates.add(entity["id"])
+            yield entity
+
     def _paginate(
         self, path: str, params: Mapping[str, Any], page_size: int, *, versioned: bool = True
     ) -> Iterator[dict[str, Any]]:
-        """Every entity of a listing, each once; every page's shape is checked (ids, and
-        integer versions when ``versioned``).
-
-        ``pageCount`` is never trusted to end the listing: it ends at the last page it
-        names, at a short page when it names none, and at an empty page whatever it
-        says. A page that lists no id not seen before (a server that ignores
-        ``pageNumber``), or a listing past ``limits.max_pages`` pages or
-        ``limits.max_entities`` entities, is an error: a listing cut short would make a
-        plan take the missing actions for deleted ones.
-        """
-        limits = self.client.limits
-        seen: set[str] = set()
-        page = 1
-        while True:
-            if page > limits.max_pages:
-                raise ApiError(
-                    f"GET {path}: the listing did not end within {limits.max_pages} pages "
-                    f"({ENV_MAX_PAGES}); dactl stops rather than work from part of it"
-                )
-            query = {"pageSize": page_size, "pageNumber": page, **params}
-            shape = _page_shape(page, seen, versioned)
-            listing = self.client.get_json(path, params=query, shape=shape)
-            entities: list[dict[str, Any]] = listing["entities"]
-            for entity in entities:
-                # A listing that shifts between pages can repeat an entity; yield it once.
-                if entity["id"] not in seen:
-                    seen.add(entity["id"])
-                    yield entity
-            if len(seen) > limits.max_entities:
-                raise ApiError(
-                    f"GET {path}: the listing passed {limits.max_entities} entities; dactl "
-                    "stops rather than work from part of it"
-                )
-            page_count = listing.get("pageCount")
-            if not entities:
-                return
-            if isinstance(page_count, int) and not isinstance(page_count, bool):
-                if page >= page_count:
-                    return
-            elif len(entities) < page_size:
-                return
-            page += 1
+        """Every entity of a listing, each once (``_paging.paginate``)."""
+        return paginate(self.client, path, params, page_size, versioned=versioned)
 
     def _fill_templates(
         self, action: dict[str, Any], action_id: str, *, draft: bool
@@ -392,21 +409,19 @@ class ActionsApi:
         ) from missing
 
 
-def _page_shape(page: int, seen: set[str], versioned: bool) -> shapes.Shape:
-    """The shape of page ``page``: a listing page that lists something new."""
-    listing = shapes.listing(versioned=versioned)
+_TEMPLATE_FILES = (REQUEST_TEMPLATE, SUCCESS_TEMPLATE)
+_TEMPLATE_KEYS = (("request", "requestTemplate"), ("response", "successTemplate"))
 
-    def check(body: Any) -> dict[str, Any]:
-        found: dict[str, Any] = listing(body)
-        entities = found["entities"]
-        if entities and all(entity["id"] in seen for entity in entities):
-            raise shapes.ShapeProblem(
-                f"page {page} lists only ids of earlier pages (does the server ignore "
-                "pageNumber?); the listing cannot be trusted"
-            )
-        return found
 
-    return check
+def _templates_by_uri(entity: Mapping[str, Any]) -> bool:
+    """True when a listed action's config shows no template inline (URIs at most)."""
+    config = entity.get("config")
+    if not isinstance(config, dict):
+        return False
+    return not any(
+        isinstance(config.get(section), dict) and config[section].get(inline) is not None
+        for section, inline in _TEMPLATE_KEYS
+    )
 
 
 def _action(action_id: str) -> str:

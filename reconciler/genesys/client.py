@@ -56,7 +56,6 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _AMBIGUOUS_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
-
 class GenesysClient:
     """A thread-safe client for the Genesys Cloud Platform API (or the sandbox)."""
 
@@ -65,7 +64,7 @@ class GenesysClient:
         settings: ConnectionSettings,
         *,
         transport: httpx.BaseTransport | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = 24,
         timeout: float = 30.0,
         max_retries: int = 5,
         max_connect_retries: int = 2,
@@ -101,7 +100,7 @@ class GenesysClient:
         # Connecting is quick or not happening: a host that drops packets fails in 10 s.
         timeouts = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT))
         self._auth = _make_auth(settings, clock=clock, user_agent=self.user_agent, timeout=timeouts)
-        self._pacer = Pacer(clock=clock, sleep=sleep, reserve=max_concurrency)
+        self._pacer = Pacer(clock=clock, sleep=sleep)
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._count_lock = threading.Lock()
         self._requests_sent = 0

@@ -69,6 +69,30 @@ def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def written_action(
+    answer: Any, sent: dict[str, Any], integration_names: dict[str, str]
+) -> dict[str, Any] | None:
+    """The live action a create or ``PATCH`` answered, as a full read would show it: the
+    answer with the templates (and, when it holds none, the contract) that were sent, since
+    templates come back as URIs. None unless its canonical form is exactly ``sent`` (the
+    canonical form written), so a cache never holds what the org may not."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("version"), int):
+        return None
+    if not isinstance(answer.get("config"), dict):
+        return None
+    full = copy.deepcopy(answer)
+    config = full["config"]
+    for section, key in (("request", "requestTemplate"), ("response", "successTemplate")):
+        part = config.setdefault(section, {})
+        if isinstance(part, dict) and part.get(key) is None:
+            part[key] = sent[section].get(key)
+    if not isinstance(full.get("contract"), dict):
+        full["contract"] = contract_body(sent)
+    if sent.get("function") is not None or canonical_live(full, integration_names) != sent:
+        return None
+    return full
+
+
 # -- encoding ---------------------------------------------------------------------------
 
 

@@ -29,6 +29,11 @@ _TABLE: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
         "markdown": ("compare", "render_markdown", ()),
         "json": ("compare", "render_json", ()),
     },
+    "usages": {
+        "text": ("usages", "render_text", ()),
+        "markdown": ("usages", "render_markdown", ()),
+        "json": ("usages", "render_json", ()),
+    },
     "problems": {
         "text": ("problems", "render_text", ()),
         "json": ("problems", "render_json", ()),

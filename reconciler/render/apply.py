@@ -24,6 +24,7 @@ def render_outcome(outcome: Outcome, *, color: bool = False) -> str:
 def render_result(result: ApplyResult, *, color: bool = False) -> str:
     """Notes on saved-plan changes that needed no write, then the summary line."""
     lines = [f"Note: {note}" for note in result.notes]
+    lines.extend(repoint_lines(result))
     if result.cancelled:
         lines.append("Apply cancelled; nothing was changed.")
     elif not result.outcomes:
@@ -39,3 +40,20 @@ def render_result(result: ApplyResult, *, color: bool = False) -> str:
             text = f"Apply complete: {counts}."
             lines.append(click.style(text, fg="green", bold=True) if color else text)
     return "\n".join(lines) + "\n"
+
+
+def repoint_lines(result: ApplyResult) -> list[str]:
+    """For each action replaced (or created, its old id not deleted), the flows that used
+    the old id: they go on calling it until repointed to the new id and republished."""
+    usages = {c.name: c.usage for c in result.plan.changes if c.kind == "replace"}
+    lines: list[str] = []
+    for outcome in result.outcomes:
+        usage = usages.get(outcome.name)
+        if outcome.kind != "replace" or outcome.new_id is None or usage is None:
+            continue
+        if usage.known and not usage.in_use:
+            continue
+        moved = f"{outcome.action_id} -> {outcome.new_id}"
+        lines.append(f"  {outcome.name!r} ({moved}): {usage.describe(50)}")
+    head = "Flows to repoint from the old id to the new one, then republish:"
+    return [head, *lines] if lines else []

@@ -49,7 +49,8 @@ _COLOR: dict[DriftStatus, str] = {"changed": "yellow", "missing": "red", "unmana
 _MAX_ADOPT = 20  # unmanaged actions whose adopt command a Markdown report lists
 _EMOJI: dict[DriftStatus, str] = {"changed": "✏️", "missing": "❗", "unmanaged": "❓"}
 _HINT: dict[DriftStatus, str] = {
-    "changed": "`dactl apply` puts git's version back; or copy the org's change into git",
+    "changed": "`dactl apply` puts git's version back; or `dactl pull` writes the org's "
+    "change into the files, for a pull request",
     "missing": "`dactl apply` creates it again; or remove its file",
     "unmanaged": "adopt it into git (`dactl export --name NAME` writes its file only; "
     "`--unmanaged` every unmanaged action's), or remove it in the org",
@@ -72,6 +73,10 @@ def render_text(report: DriftReport, *, color: bool = False) -> str:
         if action.source:
             lines.append(f"      in {action.source}")
         if action.status == "unmanaged":
+            if action.usage is not None:
+                lines.append(
+                    paint(f"      {action.usage.describe()}", "yellow", bold=action.in_use)
+                )
             lines.append(f"      adopt: {report.adopt_command(action.name)}")
         for field_change in action.fields:
             lines.extend(text_field(field_change, paint, DRIFT_SIDES))
@@ -107,6 +112,8 @@ def render_markdown(
     table = ["| | action | status | live id | fields (git → org) |", "|---|---|---|---|---|"]
     for action in report.actions:
         fields = ", ".join(md_field_summary(f) for f in action.fields) or "—"
+        if action.usage is not None and action.usage.in_use:
+            fields = md_escape(action.usage.describe())
         where = f"`{action.action_id}` v{action.live_version}" if action.action_id else "—"
         table.append(
             f"| {_EMOJI[action.status]} | {md_escape(action.name)} | "
@@ -170,7 +177,15 @@ def _action_dict(action: DriftedAction, report: DriftReport) -> dict[str, Any]:
         "source": action.source,
         "fields": [_field_dict(f) for f in action.fields],
         "adopt": adopt,
+        "usage": None if action.usage is None else _usage_dict(action),
     }
+
+
+def _usage_dict(action: DriftedAction) -> dict[str, Any]:
+    """The flows that use an unmanaged action (``consumers`` null: unknown, ``error`` why)."""
+    assert action.usage is not None
+    usage = action.usage.to_dict()
+    return {"consumers": usage["consumers"], "error": usage["error"]}
 
 
 def _field_dict(change: FieldChange) -> dict[str, Any]:

@@ -101,6 +101,9 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
             )
         if change.kind == "update" and change.draft:
             lines.append(f"      {draft_path(change)}")
+        if change.usage is not None:
+            risky = change.usage.in_use or not change.usage.known
+            lines.append(paint(f"      {usage_line(change)}", "yellow" if risky else None))
         for field_change in change.fields:
             lines.extend(text_field(field_change, paint))
     if lines:
@@ -110,6 +113,9 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
         lines.append(f"Not managed, kept ({len(plan.kept)}): {KEPT_NOTE}:")
         lines.extend(f"  = {k.name!r}{_kept_where(k)}" for k in plan.kept)
     lines.extend(ignored_lines(plan.ignored))
+    build = build_note(plan)
+    if build:
+        lines.append(paint(f"Warning: {build}", "yellow", bold=True))
     lines.extend(f"Note: {_visible(note)}" for note in plan.notes)
     if plan.unsafe:
         lines.append(paint(f"Warning: {UNSAFE_NOTE}:", "yellow", bold=True))
@@ -121,11 +127,36 @@ def render_text(plan: Plan, *, color: bool = False, org: OrgInfo | None = None) 
     return "\n".join(lines) + "\n"
 
 
+def usage_line(change: Change) -> str:
+    """``used by 2 flows: A (inboundcallflow, v12), B (...) [delete]``: who uses the action
+    of a risky change, and why they were asked."""
+    assert change.usage is not None
+    return f"{_visible(change.usage.describe())} [{', '.join(change.usage.risks)}]"
+
+
+def build_note(plan: Plan) -> str:
+    """Why the consumers shown may lag behind the flows (empty when they are fresh)."""
+    build = plan.dependency_build
+    return "" if build is None or build.note is None else build.note
+
+
+def md_affected(plan: Plan) -> str:
+    """The Markdown list of risky changes and the flows that use their actions."""
+    items = [
+        f"- **{_md_name(c)}** ({', '.join(u.risks)}): {md_escape(_visible(u.describe()))}"
+        for c in plan.changes
+        if (u := c.usage) is not None
+    ]
+    if not items:
+        return ""
+    return "\n**Flows that use the actions of risky changes**\n\n" + "\n".join(items) + "\n"
+
+
 def ignored_lines(ignored: tuple[Ignored, ...]) -> list[str]:
     """What ignore rules left alone (the org's values are kept), one line per action."""
     if not ignored:
         return []
-    head = f"Ignored: {ignored_note(ignored)[len('ignored: '):]} {IGNORED_NOTE}:"
+    head = f"Ignored: {ignored_note(ignored)[len('ignored: ') :]} {IGNORED_NOTE}:"
     return [head, *(f"  {_visible(repr(i.name))}: {', '.join(i.paths)}" for i in ignored)]
 
 
@@ -134,8 +165,7 @@ def md_ignored(ignored: tuple[Ignored, ...]) -> str:
     if not ignored:
         return ""
     items = "; ".join(
-        f"{md_escape(_visible(i.name))}: {', '.join(md_code(p) for p in i.paths)}"
-        for i in ignored
+        f"{md_escape(_visible(i.name))}: {', '.join(md_code(p) for p in i.paths)}" for i in ignored
     )
     count = ignored_note(ignored)[len("ignored: ") :]
     return f"\n_Ignored: {count} {IGNORED_NOTE}: {items}._\n"
@@ -186,6 +216,12 @@ def render_markdown(
     if plan.unsafe:
         why = "".join(f"\n> - {md_escape(w)}" for w in plan.unsafe)
         head.append(f"> [!WARNING]\n> {UNSAFE_NOTE[0].upper()}{UNSAFE_NOTE[1:]}:{why}\n")
+    build = build_note(plan)
+    if build:
+        head.append(f"> [!WARNING]\n> {md_escape(build)}\n")
+    affected = md_affected(plan)
+    if affected:
+        head.append(affected)
     kept = _md_kept(plan.kept)
     if plan.empty:
         return "".join(head) + (f"\n{kept}" if kept else "")

@@ -8,7 +8,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox import routes_actions, routes_functions, routes_other
+from reconciler.sandbox import (
+    routes_actions,
+    routes_dependencies,
+    routes_functions,
+    routes_other,
+)
 from reconciler.sandbox.auth import Clock
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.middleware import SandboxMiddleware
@@ -34,7 +39,12 @@ def create_app(config: SandboxConfig | None = None, *, clock: Clock | None = Non
     """A sandbox app with its own state; ``app.state.sandbox`` is its :class:`Runtime`."""
     config = config or SandboxConfig()
     runtime = Runtime(config, clock) if clock is not None else Runtime(config)
-    routes = [*routes_functions.ROUTES, *routes_actions.ROUTES, *routes_other.ROUTES]
+    routes = [
+        *routes_functions.ROUTES,
+        *routes_actions.ROUTES,
+        *routes_dependencies.ROUTES,
+        *routes_other.ROUTES,
+    ]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SandboxMiddleware, runtime=runtime, routes=routes)],

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
 
 from reconciler.sandbox.config import (
+    BUILD_STATUSES,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_HOST,
@@ -19,6 +22,9 @@ from reconciler.sandbox.config import (
     SandboxConfig,
     is_loopback,
 )
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +160,14 @@ def check_bind_host(host: str, source: ParameterSource | None) -> None:
     default=True,
     help="[I] PUT .../draft/function leaves the draft's version as it is (default: +1).",
 )
+@click.option(
+    "--dependency-build-status",
+    type=click.Choice(BUILD_STATUSES),
+    default="OPERATIONAL",
+    show_default=True,
+    help="The dependency-tracking build's status (GET /api/v2/architect/dependencytracking/"
+    "build): anything but OPERATIONAL says the consumers of actions may lag behind the flows.",
+)
 @click.option("--access-log", is_flag=True, help="Log every request to stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level (stderr).")
 @click.pass_context
@@ -164,7 +178,8 @@ def sandbox(
 
     Serves /oauth/token, /api/v2/integrations, /api/v2/integrations/actions... and
     /api/v2/organizations/me like Genesys Cloud, plus /sandbox/stats, /sandbox/requests,
-    /sandbox/faults, /sandbox/reset and /sandbox/state.
+    /sandbox/faults, /sandbox/reset, /sandbox/state and /sandbox/flows (flows that
+    consume actions, as Architect dependency tracking reports them).
     Default OAuth client credentials: id "dactl-sandbox", secret "dactl-sandbox-secret".
     The first stdout line is the base URL (e.g. http://127.0.0.1:8765); logs go to stderr.
     Options tagged [I] choose behaviour that the real API leaves undocumented.
@@ -192,4 +207,17 @@ def sandbox(
         server = build_server(app, access_log=access_log)
         click.echo(base_url(sock))
         sys.stdout.flush()
-        server.run(sockets=[sock])
+        store = app.state.sandbox.store
+        # uvicorn stops on SIGTERM, then raises it again for the handler it found here: the
+        # state file is completed (its journal folded in) before the process ends as asked.
+        signal.signal(signal.SIGTERM, lambda sig, _: _close_then_end(store, sig))
+        try:
+            server.run(sockets=[sock])
+        finally:
+            store.close()
+
+
+def _close_then_end(store: Store, sig: int) -> None:
+    store.close()
+    signal.signal(sig, signal.SIG_DFL)
+    signal.raise_signal(sig)

@@ -38,6 +38,17 @@ DEFAULT_RUNTIMES: tuple[tuple[str, str], ...] = (
     ("python3.12", "Available"),
 )
 
+# DependencyStatus.status values (SDK ``DependencyStatus``, its ``allowed_values``).
+BUILD_STATUSES = (
+    "BUILDINCOMPLETE",
+    "BUILDINITIALIZING",
+    "BUILDINPROGRESS",
+    "BUILDQUEUED",
+    "NOTBUILT",
+    "OPERATIONAL",
+    "OPERATIONALNEEDSREBUILD",
+)
+
 DraftExistsPolicy = Literal["error", "replace"]
 StaleVersionStatus = Literal[409, 400]
 
@@ -83,6 +94,9 @@ class SandboxConfig:
     function_processing_ms: int = 200
     function_put_bumps_version: bool = True
     function_runtimes: tuple[tuple[str, str], ...] = DEFAULT_RUNTIMES
+    # The dependency-tracking build's status (``DependencyStatus.status``): OPERATIONAL,
+    # or OPERATIONALNEEDSREBUILD, BUILDINPROGRESS, ... for data that lags behind the flows.
+    dependency_build_status: str = "OPERATIONAL"
 
 
 def is_loopback(host: str) -> bool:

@@ -75,8 +75,10 @@ def check_function(
     timeout = body.get("timeoutSeconds")
     if timeout is None:
         timeout = DEFAULT_TIMEOUT
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not (
-        MIN_TIMEOUT <= timeout <= MAX_TIMEOUT
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int)
+        or not (MIN_TIMEOUT <= timeout <= MAX_TIMEOUT)
     ):
         found.append(f"timeoutSeconds must be an integer between {MIN_TIMEOUT} and {MAX_TIMEOUT}")
     if found:
@@ -134,8 +136,10 @@ class Uploads:
                 field="fileName",
             )
         seconds = body.get("signedUrlTimeoutSeconds", DEFAULT_URL_SECONDS)
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
-            1 <= seconds <= MAX_URL_SECONDS
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int)
+            or not (1 <= seconds <= MAX_URL_SECONDS)
         ):
             raise bad_request(
                 f"signedUrlTimeoutSeconds must be between 1 and {MAX_URL_SECONDS}",

@@ -160,13 +160,16 @@ class FaultRegistry:
 
 
 class Stats:
-    """Request counts keyed by ``METHOD /route/{template}``, and a bounded arrival log."""
+    """Request counts keyed by ``METHOD /route/{template}`` and by the status answered
+    (``"429"``; ``"dropped"`` for a connection cut before any answer), and a bounded
+    arrival log."""
 
     LOG_SIZE = 20_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._statuses: Counter[str] = Counter()
         self._log: deque[dict[str, Any]] = deque(maxlen=self.LOG_SIZE)
 
     def count(self, key: str, *, path: str = "", at: float = 0.0) -> dict[str, Any]:
@@ -186,6 +189,7 @@ class Stats:
         is one answered 2xx, dropped or not."""
         with self._lock:
             entry.update(status=status, injected=injected, dropped=dropped)
+            self._statuses[str(status) if status is not None else "dropped"] += 1
 
     def log(self) -> list[dict[str, Any]]:
         """The most recent requests in arrival order (at most ``LOG_SIZE``)."""
@@ -193,13 +197,15 @@ class Stats:
             return list(self._log)
 
     def snapshot(self) -> dict[str, Any]:
-        """``{"requests": {key: n}, "total": n}`` with sorted keys."""
+        """``{"requests": {key: n}, "statuses": {status: n}, "total": n}``, keys sorted."""
         with self._lock:
             requests = dict(sorted(self._counts.items()))
-        return {"requests": requests, "total": sum(requests.values())}
+            statuses = dict(sorted(self._statuses.items()))
+        return {"requests": requests, "statuses": statuses, "total": sum(requests.values())}
 
     def clear(self) -> None:
         """Forget all counts."""
         with self._lock:
             self._counts.clear()
+            self._statuses.clear()
             self._log.clear()

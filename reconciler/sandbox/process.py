@@ -184,6 +184,7 @@ class SandboxServer(SandboxControl):
         self._thread.join(timeout=10)
         self._thread = None
         self._sock.close()
+        self.runtime.store.close()
 
 
 class SandboxProcess(SandboxControl):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -44,12 +45,14 @@ def _action_response(
 
 
 def _listing(request: Request, *, drafts: bool) -> Response:
+    """A page of a listing: the listing's ids are chosen and sorted once (the store keeps
+    them until the next write), and only the page's actions are read and rendered."""
     runtime = runtime_of(request)
     query = request.query_params
     include_config = parse_bool(query, "includeConfig")
     include_auth = parse_bool(query, "includeAuthActions")
     ids_raw = query.get("ids")
-    ids = {i.strip() for i in ids_raw.split(",") if i.strip()} if ids_raw else None
+    ids = frozenset(i.strip() for i in ids_raw.split(",") if i.strip()) if ids_raw else None
     if ids is not None and len(ids) > MAX_IDS:
         raise bad_request(f"ids must not list more than {MAX_IDS} ids", field="ids")
     secure = query.get("secure")
@@ -57,31 +60,40 @@ def _listing(request: Request, *, drafts: bool) -> Response:
     name = query.get("name")
     case_sensitive = runtime.config.name_filter_case_sensitive
     category = query.get("category")
-    selected: list[dict[str, Any]] = []
-    for action_id, kind, defn in runtime.store.entries(drafts=drafts):
-        if kind == "customAuth" and not include_auth:
-            continue
-        if ids is not None and action_id not in ids:
-            continue
-        if category and defn["category"] != category:
-            continue
-        if secure_value is not None and defn["secure"] != secure_value:
-            continue
-        if name and not _name_matches(name, defn["name"], case_sensitive):
-            continue
-        selected.append({"id": action_id, **defn})
-    ordered = sort_entities(selected, query.get("sortBy"), query.get("sortOrder"), SORT_FIELDS)
+    sort_by, sort_order = query.get("sortBy"), query.get("sortOrder")
+
+    def select(entries: Iterable[tuple[str, str, dict[str, Any]]]) -> list[str]:
+        selected: list[dict[str, Any]] = []
+        for action_id, kind, defn in entries:
+            if kind == "customAuth" and not include_auth:
+                continue
+            if ids is not None and action_id not in ids:
+                continue
+            if category and defn["category"] != category:
+                continue
+            if secure_value is not None and defn["secure"] != secure_value:
+                continue
+            if name and not _name_matches(name, defn["name"], case_sensitive):
+                continue
+            selected.append({**defn, "id": action_id})  # a shallow copy, for sorting
+        return [e["id"] for e in sort_entities(selected, sort_by, sort_order, SORT_FIELDS)]
+
+    key = (include_auth, ids, category, secure_value, name, case_sensitive, sort_by, sort_order)
+    ordered = runtime.store.listing(drafts=drafts, key=key, select=select)
     inline = runtime.config.inline_templates
 
-    def render(item: dict[str, Any]) -> dict[str, Any]:
-        return render_action(
-            item["id"],
-            item,
-            draft=drafts,
-            contract=False,
-            config=include_config,
-            inline_templates=inline,
-        )
+    def render(window: list[str]) -> list[dict[str, Any]]:
+        return [
+            render_action(
+                action_id,
+                defn,
+                draft=drafts,
+                contract=False,
+                config=include_config,
+                inline_templates=inline,
+            )
+            for action_id, defn in runtime.store.definitions(window, drafts=drafts)
+        ]
 
     path = f"{ACTIONS_BASE}/drafts" if drafts else ACTIONS_BASE
     return json_response(

@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from reconciler.sandbox.auth import Clock, TokenIssuer
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.dependencies import Dependencies
 from reconciler.sandbox.limits import FaultRegistry, RateLimiter, Stats
 from reconciler.sandbox.problems import bad_request
 from reconciler.sandbox.store import Store
@@ -32,12 +33,14 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     faults: FaultRegistry = field(default_factory=FaultRegistry)
     stats: Stats = field(default_factory=Stats)
+    dependencies: Dependencies = field(init=False)
     dropper: Dropper | None = None
 
     def __post_init__(self) -> None:
         self.store = Store(self.config, clock=self.clock)
         self.tokens = TokenIssuer(self.config, self.clock)
         self.limiter = RateLimiter(self.config.rate_limit, self.clock)
+        self.dependencies = Dependencies(self.config.dependency_build_status)
 
     def reset(self) -> None:
         """Seed state again; no faults, no stats, fresh rate windows (tokens stay valid)."""
@@ -45,6 +48,7 @@ class Runtime:
         self.faults.clear()
         self.stats.clear()
         self.limiter.clear()
+        self.dependencies = Dependencies(self.config.dependency_build_status)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -12,14 +12,14 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from reconciler.sandbox import functions as fn
 from reconciler.sandbox import validation as v
 from reconciler.sandbox.config import STALE_VERSION_400_MESSAGE, SandboxConfig
-from reconciler.sandbox.persist import atomic_write_json, load_state
+from reconciler.sandbox.persist import StateFile, load_state
 from reconciler.sandbox.problems import ApiProblem, bad_request, not_found
 from reconciler.sandbox.seed import (
     FUNCTION_TYPE,
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 Definition = dict[str, Any]
 Problems = list[tuple[str, str]]
+# (id, kind, definition): one published action, or one draft.
+Entry = tuple[str, str, Definition]
+# Listings remembered at most (each is a list of ids), until the next write.
+MAX_LISTINGS = 64
 
 
 class Store(FunctionStoreMixin):
@@ -54,22 +58,39 @@ class Store(FunctionStoreMixin):
         self._state = default_state()
         # action id -> (deadline on the clock, the entry as it was when deleted)
         self._tombstones: dict[str, tuple[float, dict[str, Any]]] = {}
+        # (drafts, the listing's key) -> its ids in order; emptied by every write.
+        self._listings: dict[tuple[bool, Hashable], list[str]] = {}
+        path = config.state_file
+        self._file = StateFile(Path(path)) if path is not None else None
         if config.seed_file is not None:
             for item in load_seed_file(config.seed_file):
                 self._insert_seed(item)
         self._seed = copy.deepcopy(self._state)
-        path = config.state_file
         if path is not None and Path(path).exists():
             self._state = load_state(Path(path))
             log.info("loaded sandbox state from %s", path)
+            self.close()  # a journal left by a killed sandbox goes into the file
         else:
             self._save()
 
     # -- persistence and reset -------------------------------------------------------------
 
-    def _save(self) -> None:
-        if self._config.state_file is not None:
-            atomic_write_json(Path(self._config.state_file), self._state)
+    def _save(self, *action_ids: str) -> None:
+        """After a write: forget remembered listings, and persist the actions
+        ``action_ids`` (one journal line each), or without ids the whole state."""
+        self._listings.clear()
+        if self._file is None:
+            return
+        if action_ids:
+            self._file.record(self._state, action_ids)
+        else:
+            self._file.snapshot(self._state)
+
+    def close(self) -> None:
+        """Leave the state file complete on its own (a clean stop calls this)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close(self._state)
 
     def reset(self) -> None:
         """Back to the seed state (default org plus ``--seed`` actions)."""
@@ -99,7 +120,7 @@ class Store(FunctionStoreMixin):
                     return found
             return None
 
-    def entries(self, *, drafts: bool) -> list[tuple[str, str, Definition]]:
+    def entries(self, *, drafts: bool) -> list[Entry]:
         """(id, kind, definition) of every published action, or of every draft."""
         side = "draft" if drafts else "published"
         with self._lock:
@@ -121,6 +142,43 @@ class Store(FunctionStoreMixin):
                 what = "draft of action" if draft else "action"
                 raise not_found(f"Unable to find {what} with id {action_id}")
             return entry["kind"], copy.deepcopy(entry[side])
+
+    def listing(
+        self, *, drafts: bool, key: Hashable, select: Callable[[Iterable[Entry]], list[str]]
+    ) -> list[str]:
+        """The ids ``select`` picks, in its order, from every published action (or every
+        draft), given as (id, kind, definition) without copies: ``select`` must not change
+        them. Remembered under ``key`` until the next write, so that each page of a listing
+        costs O(page), not O(org); ``definitions`` then reads the page."""
+        with self._lock:
+            readable = self._readable_tombstones()
+            memo = (drafts, key)
+            found = None if readable else self._listings.get(memo)
+            if found is None:
+                side = "draft" if drafts else "published"
+                found = select(
+                    (action_id, entry["kind"], entry[side])
+                    for action_id, entry in {**readable, **self._state["actions"]}.items()
+                    if entry[side] is not None
+                )
+                if not readable:  # tombstones read until their deadline: never remembered
+                    if len(self._listings) >= MAX_LISTINGS:
+                        self._listings.clear()
+                    self._listings[memo] = found
+            return found
+
+    def definitions(self, ids: Sequence[str], *, drafts: bool) -> list[tuple[str, Definition]]:
+        """(id, a copy of the definition) of each of ``ids`` that can still be read."""
+        side = "draft" if drafts else "published"
+        with self._lock:
+            actions = self._state["actions"]
+            readable = self._readable_tombstones() if self._tombstones else {}
+            found = []
+            for action_id in ids:
+                entry = actions.get(action_id) or readable.get(action_id)
+                if entry is not None and entry[side] is not None:
+                    found.append((action_id, copy.deepcopy(entry[side])))
+            return found
 
     # -- published actions -----------------------------------------------------------------
 
@@ -153,7 +211,7 @@ class Store(FunctionStoreMixin):
                 "published": None if draft_only else defn,
                 "draft": defn if draft_only else None,
             }
-            self._save()
+            self._save(action_id)
         return action_id, copy.deepcopy(defn)
 
     def patch(self, action_id: str, body: Mapping[str, Any]) -> Definition:
@@ -172,7 +230,7 @@ class Store(FunctionStoreMixin):
             if found:
                 raise v.problem(found)
             entry["published"] = _apply_update(current, body)
-            self._save()
+            self._save(action_id)
             return copy.deepcopy(entry["published"])
 
     def delete(self, action_id: str) -> None:
@@ -184,7 +242,7 @@ class Store(FunctionStoreMixin):
             if self._config.delete_delay_ms:
                 deadline = self._clock() + self._config.delete_delay_ms / 1000
                 self._tombstones[action_id] = (deadline, entry)
-            self._save()
+            self._save(action_id)
 
     # -- drafts ----------------------------------------------------------------------------
 
@@ -196,7 +254,7 @@ class Store(FunctionStoreMixin):
             if entry["draft"] is not None and self._config.draft_exists == "error":
                 raise bad_request(f"A draft already exists for action {action_id}")
             entry["draft"] = {**copy.deepcopy(entry["published"]), "version": 1}
-            self._save()
+            self._save(action_id)
             return copy.deepcopy(entry["draft"])
 
     def patch_draft(self, action_id: str, body: Mapping[str, Any]) -> Definition:
@@ -215,7 +273,7 @@ class Store(FunctionStoreMixin):
             if found:
                 raise v.problem(found)
             entry["draft"] = _apply_update(current, body)
-            self._save()
+            self._save(action_id)
             return copy.deepcopy(entry["draft"])
 
     def delete_draft(self, action_id: str) -> None:
@@ -227,7 +285,7 @@ class Store(FunctionStoreMixin):
                 del self._state["actions"][action_id]
             else:
                 entry["draft"] = None
-            self._save()
+            self._save(action_id)
 
     def validate_draft(self, action_id: str) -> list[ApiProblem]:
         """The problems publishing the draft would meet (empty when it would publish)."""
@@ -252,7 +310,7 @@ class Store(FunctionStoreMixin):
             version = previous["version"] + 1 if previous is not None else 1
             entry["published"] = {**entry["draft"], "version": version}
             entry["draft"] = None
-            self._save()
+            self._save(action_id)
             return copy.deepcopy(entry["published"])
 
     # -- helpers ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ class FunctionStoreMixin:
     def _entry(self, action_id: str, side: str) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _save(self) -> None:
+    def _save(self, *action_ids: str) -> None:
         raise NotImplementedError
 
     def _integration_type(self, integration_id: Any) -> str | None:
@@ -43,7 +43,7 @@ class FunctionStoreMixin:
             entry = self._function_entry(action_id, side)
             config = entry[side]["function"]
             if fn.settle(config, self._clock()):
-                self._save()
+                self._save(action_id)
             return fn.render_config(action_id, config, draft=draft)
 
     def request_upload(self, action_id: str, body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -71,7 +71,7 @@ class FunctionStoreMixin:
             record["_previous"] = copy.deepcopy(config.get("zip"))
             config["zip"] = record
             fn.settle(config, self._clock())
-            self._save()
+            self._save(upload.action_id)
 
     def put_function(self, action_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """``PUT .../draft/function``: the draft's settings; the zip stays as uploaded."""
@@ -87,7 +87,7 @@ class FunctionStoreMixin:
             config["function"] = settings
             if self._config.function_put_bumps_version:
                 draft["version"] += 1
-            self._save()
+            self._save(action_id)
             return fn.render_config(action_id, config, draft=True)
 
     def function_publish_problems(self, definition: dict[str, Any]) -> list[str]:

@@ -148,15 +148,16 @@ def sort_entities(
 
 
 def paginate(
-    entities: list[dict[str, Any]],
+    entities: Sequence[Any],
     query: Mapping[str, str],
     path: str,
     *,
     max_page_size: int,
     uris: bool = True,
-    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    render: Callable[[list[Any]], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """An entity listing page: entities, pageSize, pageNumber, total, pageCount and URIs."""
+    """An entity listing page: entities, pageSize, pageNumber, total, pageCount and URIs.
+    ``render`` turns the page's window of ``entities`` (ids, say) into what it lists."""
     page_size = parse_int(query, "pageSize", 25)
     if page_size > max_page_size:
         raise bad_request(
@@ -167,9 +168,9 @@ def paginate(
     page_number = parse_int(query, "pageNumber", 1)
     total = len(entities)
     page_count = math.ceil(total / page_size)
-    window = entities[(page_number - 1) * page_size : page_number * page_size]
+    window = list(entities[(page_number - 1) * page_size : page_number * page_size])
     listing: dict[str, Any] = {
-        "entities": [render(e) for e in window] if render else window,
+        "entities": render(window) if render else window,
         "pageSize": page_size,
         "pageNumber": page_number,
         "total": total,

@@ -278,9 +278,9 @@ class Evaluator:
             text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
         )
         string = parse_string(quoted, "this template")
-        return Evaluator(
-            self.scope, self.names, heredoc=True, directory=self.directory
-        ).template(string.string_parts)
+        return Evaluator(self.scope, self.names, heredoc=True, directory=self.directory).template(
+            string.string_parts
+        )
 
     def _nested_string(self, inner: str) -> Any:
         """A quoted string inside a heredoc's ``${...}``: its source, unescaped once."""

@@ -141,14 +141,19 @@ class _Reader:
         wanted = [b for b in config.resources if b.labels[0] in (ACTION, DRAFT)]
         for block in config.resources:
             if block.labels[0] == CUSTOM_AUTH:
-                self._refuse(block, "a custom-auth action; dactl never manages custom-auth "
-                             "actions (they belong to the integration's credentials)", block.line)
+                self._refuse(
+                    block,
+                    "a custom-auth action; dactl never manages custom-auth "
+                    "actions (they belong to the integration's credentials)",
+                    block.line,
+                )
         if not wanted and not self.problems:
             self.problems.append(
-                f"{config.where}: no resource \"{ACTION}\" (nor \"{DRAFT}\"): nothing to import"
+                f'{config.where}: no resource "{ACTION}" (nor "{DRAFT}"): nothing to import'
             )
         others = sorted(
-            b.address for b in [*config.resources, *config.modules]
+            b.address
+            for b in [*config.resources, *config.modules]
             if b.labels[0] not in (ACTION, DRAFT, CUSTOM_AUTH, INTEGRATION)
         )
         if self.integration is None:
@@ -156,8 +161,11 @@ class _Reader:
                 integration_id = block.attribute("integration_id")
                 variable = _variable(integration_id) if integration_id is not None else None
                 if variable is not None:
-                    self._refuse(block, f"integration_id is var.{variable}, an id, not a name; "
-                                 f"{_FIX}", line_of(integration_id))
+                    self._refuse(
+                        block,
+                        f"integration_id is var.{variable}, an id, not a name; {_FIX}",
+                        line_of(integration_id),
+                    )
         scope = self._scope(wanted)
         if scope is None:
             return []
@@ -290,11 +298,14 @@ class _Reader:
         where = f"{result.source}: {result.action['name']!r}"
         if no_request:
             result.action["config"]["request"] = {"requestType": "POST"}
-            result.notes.append(f"{where}: no config_request: requestType POST written, as "
-                                "Genesys writes it for Function actions")
+            result.notes.append(
+                f"{where}: no config_request: requestType POST written, as "
+                "Genesys writes it for Function actions"
+            )
         if value.get("zip_id", to_string):
-            result.notes.append(f"{where}: function_config.zip_id not imported (dactl uploads "
-                                "the package itself)")
+            result.notes.append(
+                f"{where}: function_config.zip_id not imported (dactl uploads the package itself)"
+            )
         file_path = value.get("file_path", to_string, required=True)
         path = self.config.directory / file_path
         if path.exists():
@@ -323,16 +334,22 @@ class _Reader:
         if not isinstance(ref, IntegrationRef):
             raise _Refused(f"integration_id is an id ({describe(ref)}), not a name; {fix}", line)
         if not ref.defined:
-            raise _Refused(f"integration_id: {ref.address} is not in the files given; {fix}, "
-                           "or import the file that declares it too", line)
+            raise _Refused(
+                f"integration_id: {ref.address} is not in the files given; {fix}, "
+                "or import the file that declares it too",
+                line,
+            )
         if ref.name:
             return ref.name, None
         if ref.why:
             raise _Refused(f"integration_id: {ref.address}: {ref.why}; {fix}", line)
         if ref.type_id is not None and ref.type_id in self.type_names:
             return self.type_names[ref.type_id], ref.type_id
-        raise _Refused(f"integration_id: {ref.address} has no config.name and its type "
-                       f"({ref.type_id or 'none given'}) has no default name; {fix}", line)
+        raise _Refused(
+            f"integration_id: {ref.address} has no config.name and its type "
+            f"({ref.type_id or 'none given'}) has no default name; {fix}",
+            line,
+        )
 
 
 @dataclass
@@ -363,8 +380,9 @@ def _items(block: Block, kind: str) -> tuple[dict[str, AttributeRule], dict[str,
         if name in IGNORED:
             continue
         if name not in allowed:
-            raise _Refused(f"{name} {{ ... }} is not a block of {kind} (the provider's schema)",
-                           line)
+            raise _Refused(
+                f"{name} {{ ... }} is not a block of {kind} (the provider's schema)", line
+            )
         if name in blocks:
             raise _Refused(f"more than one {name} block (the provider takes one)", line)
         inner = Block(block.path, item, name, ())
@@ -376,8 +394,10 @@ def _items(block: Block, kind: str) -> tuple[dict[str, AttributeRule], dict[str,
                     if isinstance(child, AttributeRule)
                     else f"{name_of(child.labels[0])} {{ ... }}"
                 )
-                raise _Refused(f"{name}.{what} is not an argument of {name} (the provider's "
-                               "schema)", line_of(child))
+                raise _Refused(
+                    f"{name}.{what} is not an argument of {name} (the provider's schema)",
+                    line_of(child),
+                )
             blocks[name].attrs[attr_name(child)] = child
     return attributes, blocks
 

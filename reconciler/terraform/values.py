@@ -53,9 +53,7 @@ def terraform_json(value: Any) -> str:
     and U+2029 escaped as Go's encoder escapes them."""
     if isinstance(value, IntegrationRef):
         raise Unsupported(f"{value.address}.id: an integration id is known only in the org")
-    text = json.dumps(
-        _json_ready(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True
-    )
+    text = json.dumps(_json_ready(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     for char in "<>&\u2028\u2029":
         text = text.replace(char, f"\\u{ord(char):04x}")
     return text
@@ -106,9 +104,7 @@ def to_string(value: Any, what: str) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     if isinstance(value, IntegrationRef):
-        raise Unsupported(
-            f"{what}: {value.address}.id is an integration id, known only in the org"
-        )
+        raise Unsupported(f"{what}: {value.address}.id is an integration id, known only in the org")
     raise Unsupported(f"{what}: expected a string, got {type_name(value)}")
 
 

@@ -12,8 +12,10 @@ from reconciler.config.environments import choose_environment
 from reconciler.config.loader import ActionDocument, LoadedTree, load_tree
 from reconciler.config.model import ActionSpec, ProjectSpec
 from reconciler.config.placeholders import resolve_document
+from reconciler.config.tree import Located
 from reconciler.diagnostics import Problem
 from reconciler.errors import ConfigError
+from reconciler.validate.cache import ValidationCache
 from reconciler.validate.contracts import check_contract
 from reconciler.validate.lint import (
     check_action,
@@ -56,6 +58,7 @@ def validate_tree(
     *,
     source: str = "--env",
     require_environment: bool = False,
+    cache: ValidationCache | None = None,
 ) -> ValidationReport:
     """Check every file under ``root`` (or the one file ``root``); ``ConfigError`` if missing.
 
@@ -63,7 +66,8 @@ def validate_tree(
     ``extends`` and before the schema checks. A project that declares environments is
     checked in every one of them when none is given (unless ``require_environment``: then
     ``SettingsError``); a problem found in only some of them says which. An unknown
-    environment is a ``SettingsError`` naming the known ones.
+    environment is a ``SettingsError`` naming the known ones. ``cache`` remembers what
+    each file's checks found (``reconciler.validate.cache``).
     """
     if not root.exists():
         raise ConfigError(f"{root}: no such file or directory")
@@ -76,14 +80,17 @@ def validate_tree(
         if not project_problems:
             project = ProjectSpec.from_data(tree.project.data, tree.project.file)
             problems += check_project(tree.project, project)
-            project = choose_environment(
-                project, environment, source, required=require_environment
-            )
+            project = choose_environment(project, environment, source, required=require_environment)
     elif environment is not None:
         project = choose_environment(project, environment, source)
     if project.environment is None and project.environments:
         return _every_environment(tree, project, problems)
-    checked = _check_actions(tree, project)
+    project_key = ValidationCache.project_key(
+        tree.project.data if tree.project else None, project.environment
+    )
+    checked = _check_actions(tree, project, cache, project_key)
+    if cache is not None:
+        cache.save()
     problems += checked.problems + check_duplicates(tree.actions)
     problems += check_former_names(tree.actions)
     unique = sorted(set(problems), key=Problem.sort_key)
@@ -102,7 +109,12 @@ class _Checked:
     documents: list[ActionDocument]
 
 
-def _check_actions(tree: LoadedTree, project: ProjectSpec) -> _Checked:
+def _check_actions(
+    tree: LoadedTree,
+    project: ProjectSpec,
+    cache: ValidationCache | None = None,
+    project_key: str = "",
+) -> _Checked:
     where = project.source or "dactl.yaml"
     out = _Checked([], [], [])
     for action in tree.actions:
@@ -110,17 +122,14 @@ def _check_actions(tree: LoadedTree, project: ProjectSpec) -> _Checked:
         if doc.data != action.doc.data:
             action = replace(action, doc=doc, written=action.doc)
         out.documents.append(action)
-        found += check_document(doc, "action")
-        if isinstance(doc.data, dict):
-            contract = doc.data.get("contract")
-            if isinstance(contract, dict):
-                found += check_contract(contract.get("input"), doc, ("contract", "input"), "input")
-                found += check_contract(
-                    contract.get("output"), doc, ("contract", "output"), "output"
-                )
-            found += check_templates(doc)
-        if not [p for p in found if p.severity == "error"]:
-            found += check_action(doc, project)
+        key = cache.key(action, project_key) if cache is not None else None
+        checks = cache.get(key) if cache is not None and key is not None else None
+        if checks is None:
+            checks = _checks(doc, project, errors_before=_has_error(found))
+            if cache is not None and key is not None:
+                cache.put(key, checks)
+        found += checks
+        if not _has_error(found):
             spec, package_problems = with_package(
                 ActionSpec.from_data(doc.data, action.display, path=action.path), action
             )
@@ -128,6 +137,25 @@ def _check_actions(tree: LoadedTree, project: ProjectSpec) -> _Checked:
             out.actions.append(spec)
         out.problems += found
     return out
+
+
+def _checks(doc: Located, project: ProjectSpec, *, errors_before: bool) -> list[Problem]:
+    """Every check of one resolved action document (the action checks only when nothing
+    before them is an error)."""
+    found = check_document(doc, "action")
+    if isinstance(doc.data, dict):
+        contract = doc.data.get("contract")
+        if isinstance(contract, dict):
+            found += check_contract(contract.get("input"), doc, ("contract", "input"), "input")
+            found += check_contract(contract.get("output"), doc, ("contract", "output"), "output")
+        found += check_templates(doc)
+    if not errors_before and not _has_error(found):
+        found += check_action(doc, project)
+    return found
+
+
+def _has_error(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
 
 
 def _every_environment(

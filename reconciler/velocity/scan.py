@@ -31,7 +31,6 @@ TOOLS = frozenset(
 )
 
 
-
 @dataclass(frozen=True)
 class Reference:
     """One ``$`` reference. ``text`` is its head: up to the first ``(`` or ``[``, with the

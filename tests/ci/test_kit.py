@@ -80,7 +80,8 @@ def _dactl_lines(node: Any) -> list[str]:
 
 def _parse(line: str) -> click.Context:
     """The command line as the real CLI parses it (nothing runs)."""
-    line = line.replace('"--$FOUND"', "--drifted")
+    found = "--changed" if "github-pull-request" in line else "--drifted"
+    line = line.replace('"--$FOUND"', found)
     words = shlex.split(line.replace('"$DACTL_DIR"', "actions"))[1:]
     for stop in (">", "||", "|", "&&"):
         if stop in words:

@@ -146,6 +146,7 @@ def test_an_action_missing_from_the_org_is_missing(cli: Cli) -> None:
         "source": "actions/get-user-presence.yaml",
         "fields": [],
         "adopt": None,
+        "usage": None,
     }
 
 

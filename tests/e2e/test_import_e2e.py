@@ -94,12 +94,13 @@ def test_import_validate_apply_plan_export(tmp_path: Path) -> None:
         assert f"Apply complete: {IMPORTED} created, 0 updated" in applied.stdout
         assert applied.stdout.count("(through a draft)") == FUNCTION_ACTIONS
 
-        plan = cli.run("plan", str(imported), "--detailed-exitcode")
+        # --refresh: read what the org holds, not what apply's writes answered (cached).
+        plan = cli.run("plan", str(imported), "--detailed-exitcode", "--refresh")
         assert plan.returncode == 0, plan.stdout[-3000:] + plan.stderr
         assert "No changes." in plan.stdout
 
         exported = tmp_path / "exported"
-        result = cli.run("export", "--out", str(exported))
+        result = cli.run("export", "--out", str(exported), "--refresh")
         assert result.returncode == 0, result.stdout + result.stderr
 
     scope = yaml.safe_load((imported / "dactl.yaml").read_text(encoding="utf-8"))

@@ -139,6 +139,7 @@ def round_trip(cli: Cli, out: Path, path: Path, options: list[str]) -> None:
     applied = cli.run("apply", str(out), "--auto-approve")
     assert applied.returncode == 0, f"{where}\n{applied.stdout}{applied.stderr}"
     assert re.search(r"Apply complete: [1-9]\d* created, 0 updated", applied.stdout), applied.stdout
-    plan = cli.run("plan", str(out), "--detailed-exitcode")
+    # --refresh: read what the org holds, not what apply's writes answered (cached).
+    plan = cli.run("plan", str(out), "--detailed-exitcode", "--refresh")
     assert plan.returncode == 0, f"{where}\n{plan.stdout}{plan.stderr}"
     assert "No changes." in plan.stdout, plan.stdout

@@ -35,6 +35,7 @@ from reconciler.genesys import ConnectionSettings
 from reconciler.genesys._errors import is_version_conflict, one_line
 from reconciler.sandbox import execution
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.dependencies import Dependencies
 from reconciler.sandbox.functions import UploadRefused
 from reconciler.sandbox.problems import STATUS_CODES, ApiProblem
 from reconciler.sandbox.seed import (
@@ -133,6 +134,7 @@ class FakeOrg:
 
     def __post_init__(self) -> None:
         self.store = Store(self.config)
+        self.dependencies = Dependencies(self.config.dependency_build_status)
         self.client = FakeClient(self)
         self._ids = itertools.count(1)
 
@@ -493,6 +495,49 @@ class FakeOrg:
             self.store.receive_upload(token, dict(headers), content)
 
         self._call("upload", None, "PUT https://uploads.fake.test (package upload)", perform)
+
+    # -- OrgApi: dependency tracking ----------------------------------------------------------
+
+    def consuming_resources(
+        self, object_id: str, object_type: str, *, flow_filter: str | None = None
+    ) -> list[dict[str, Any]]:
+        def perform() -> list[dict[str, Any]]:
+            query = {"id": object_id, "objectType": object_type}
+            if flow_filter is not None:
+                query["flowFilter"] = flow_filter
+            return self.dependencies.consumers(query, [], self._secure_of)
+
+        what = "GET /api/v2/architect/dependencytracking/consumingresources"
+        return self._call("consuming_resources", object_id, what, perform)
+
+    def dependency_build(self) -> dict[str, Any]:
+        what = "GET /api/v2/architect/dependencytracking/build"
+        return self._call("dependency_build", None, what, self.dependencies.build)
+
+    def _secure_of(self, action_id: str) -> bool | None:
+        try:
+            _, defn = self.store.get(action_id, draft=False)
+        except ApiProblem:
+            return None
+        return bool(defn.get("secure"))
+
+    def add_flow(
+        self,
+        name: str,
+        *action_ids: str,
+        published: bool = True,
+        kind: str = "INBOUNDCALLFLOW",
+        version: str = "1.0",
+    ) -> str:
+        """A flow that calls the actions ``action_ids`` (for dependency tracking); its id."""
+        body = {
+            "name": name,
+            "type": kind,
+            "version": version,
+            "published": published,
+            "consumes": list(action_ids),
+        }
+        return self.dependencies.register(body).id
 
     # -- OrgApi: running ----------------------------------------------------------------------
 

@@ -295,7 +295,7 @@ def test_a_bad_limit_is_a_settings_error_naming_it(name: str, value: str) -> Non
 
 
 def test_a_far_rate_limit_reset_holds_at_most_five_minutes(fake_time: FakeTime) -> None:
-    pacer = Pacer(clock=fake_time.clock, sleep=fake_time.sleep, reserve=1, low_fraction=0.0)
+    pacer = Pacer(clock=fake_time.clock, sleep=fake_time.sleep)
     pacer.acquire()
     year = {"inin-ratelimit-count": "300", "inin-ratelimit-allowed": "300"}
     pacer.observe({**year, "inin-ratelimit-reset": "31536000"})

@@ -56,6 +56,8 @@ def test_rate_limit_429_and_retry_after(make_api: Any) -> None:
     assert "[40]" in body["message"]
     api.clock.advance(40)
     assert api.get(ACTIONS).status_code == 200
+    # The token request, four listings, one refused.
+    assert api.http.get("/sandbox/stats").json()["statuses"] == {"200": 5, "429": 1}
 
 
 def test_rate_limit_is_per_token(make_api: Any) -> None:
@@ -169,6 +171,7 @@ def test_stats_count_route_templates_not_control_calls(api: Api) -> None:
             "GET /api/v2/integrations/actions/{actionId}": 3,
             "POST /api/v2/integrations/actions": 1,
         },
+        "statuses": {"200": 4},
         "total": 4,
     }
 
@@ -181,7 +184,11 @@ def test_reset_restores_seed_and_clears(api: Api) -> None:
     assert api.get(ACTIONS).json()["total"] == seeded
     assert api.http.get("/sandbox/faults").json() == {"faults": []}
     stats = api.http.get("/sandbox/stats").json()
-    assert stats == {"requests": {"GET /api/v2/integrations/actions": 1}, "total": 1}
+    assert stats == {
+        "requests": {"GET /api/v2/integrations/actions": 1},
+        "statuses": {"200": 1},
+        "total": 1,
+    }
 
 
 def test_state_endpoint(api: Api) -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.sandbox import routes_actions
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.seed import CUSTOM_AUTH_ACTION_ID, STATIC_ACTION_IDS
 from reconciler.sandbox.views import paginate
@@ -169,3 +170,28 @@ def test_paging_covers_every_entity_once(total: int, page_size: int) -> None:
         assert ("nextUri" in page) == (number < first["pageCount"])
         seen += page["entities"]
     assert seen == entities
+
+
+def test_the_pages_of_a_listing_choose_and_sort_once_until_a_write(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page costs O(page): the listing's order is computed for its first page and
+    kept; any write makes the next page compute it again, so it is never stale."""
+    sorts: list[int] = []
+    real_sort = routes_actions.sort_entities
+
+    def counting_sort(entities: list[dict[str, Any]], *args: Any) -> list[dict[str, Any]]:
+        sorts.append(len(entities))
+        return real_sort(entities, *args)
+
+    monkeypatch.setattr(routes_actions, "sort_entities", counting_sort)
+    for index in range(5):
+        api.create(name=f"Action {index}")
+    pages = [_custom(api, pageSize=2, pageNumber=n)["entities"] for n in (1, 2, 3)]
+    assert [e["name"] for page in pages for e in page] == [f"Action {i}" for i in range(5)]
+    assert sorts == [5]
+    assert _custom(api, pageSize=2, sortOrder="DESC")["entities"][0]["name"] == "Action 4"
+    assert sorts == [5, 5]  # another listing (its own order)
+    api.create(name="Action 5")
+    assert _custom(api, pageSize=2, pageNumber=3)["entities"][-1]["name"] == "Action 5"
+    assert sorts == [5, 5, 6]

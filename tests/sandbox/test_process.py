@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -55,3 +56,35 @@ def test_failed_start_reports_stderr(tmp_path: Path) -> None:
     missing = tmp_path / "missing-seed.json"
     with pytest.raises(SandboxStartError, match=r"missing-seed\.json"):
         SandboxProcess("--seed", str(missing), startup_timeout=20).start()
+
+
+def test_a_killed_sandbox_keeps_every_write_it_answered(tmp_path: Path) -> None:
+    """kill -9 right after the answers: the journal beside the state file holds them, and
+    the next start reads them (and folds them into the file)."""
+    state_file = tmp_path / "state.json"
+    with SandboxProcess("--state", str(state_file)) as first:
+        headers = {"Authorization": f"Bearer {first.token()}"}
+        with httpx.Client(base_url=first.base_url, timeout=10.0, headers=headers) as client:
+            ids = [
+                client.post(ACTIONS, json=action_body(name=f"A{n}")).json()["id"] for n in range(3)
+            ]
+            assert client.patch(f"{ACTIONS}/{ids[0]}", json={"version": 1, "name": "B"}).is_success
+            assert client.delete(f"{ACTIONS}/{ids[1]}").status_code == 204
+        first.kill()
+    assert not any(i in state_file.read_text() for i in ids)  # not rewritten per write
+    with SandboxProcess("--state", str(state_file)) as second:
+        headers = {"Authorization": f"Bearer {second.token()}"}
+        with httpx.Client(base_url=second.base_url, timeout=10.0, headers=headers) as client:
+            assert client.get(f"{ACTIONS}/{ids[0]}").json()["name"] == "B"
+            assert client.get(f"{ACTIONS}/{ids[1]}").status_code == 404
+            assert client.get(f"{ACTIONS}/{ids[2]}").json()["name"] == "A2"
+
+
+def test_a_clean_stop_leaves_the_whole_org_in_the_state_file(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    with SandboxProcess("--state", str(state_file)) as proc:
+        headers = {"Authorization": f"Bearer {proc.token()}"}
+        with httpx.Client(base_url=proc.base_url, timeout=10.0, headers=headers) as client:
+            action_id = client.post(ACTIONS, json=action_body()).json()["id"]
+    assert action_id in json.loads(state_file.read_text())["actions"]
+    assert not (tmp_path / "state.json.journal").exists()

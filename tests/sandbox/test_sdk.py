@@ -241,3 +241,35 @@ def test_function_action_through_the_sdk(integrations: Any) -> None:
     assert published.function.zip_id == published.zip.id
     runtimes = integrations.get_integrations_actions_functions_runtimes()
     assert any(r.name == "nodejs20.x" for r in runtimes)
+
+
+def test_dependency_tracking_through_the_sdk(integrations: Any, live: SandboxServer) -> None:
+    """``ArchitectApi`` reads consumers and the build status with its own models."""
+    created = _create(integrations)
+    flow = httpx.post(
+        f"{live.base_url}/sandbox/flows",
+        json={
+            "name": "Inbound Main",
+            "type": "INBOUNDCALLFLOW",
+            "version": "12.0",
+            "consumes": [created.id],
+        },
+    ).json()
+    architect = sdk.ArchitectApi(integrations.api_client)
+    listing = architect.get_architect_dependencytracking_consumingresources(
+        created.id, "DATAACTION", flow_filter="published"
+    )
+    assert isinstance(listing, sdk.ConsumingResourcesEntityListing)
+    assert listing.total == 1 and listing.page_count == 1
+    consumer = listing.entities[0]
+    assert isinstance(consumer, sdk.Dependency)
+    assert (consumer.id, consumer.name, consumer.type, consumer.version) == (
+        flow["id"],
+        "Inbound Main",
+        "INBOUNDCALLFLOW",
+        "12.0",
+    )
+    assert consumer.deleted is False and consumer.state_unknown is False
+    status = architect.get_architect_dependencytracking_build()
+    assert isinstance(status, sdk.DependencyStatus)
+    assert status.status == "OPERATIONAL" and status.date_completed is not None

@@ -5,7 +5,6 @@ polls GET after DELETE until 404)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from reconciler.genesys._errors import is_version_conflict
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.persist import load_state
 
 from .helpers import ACTIONS, Api, action_body
 
@@ -115,7 +115,7 @@ def test_the_delay_is_not_persisted_and_reset_ends_it(make_api: Any, tmp_path: P
     assert api.delete(f"{ACTIONS}/{action_id}").status_code == 204
     assert api.get(f"{ACTIONS}/{action_id}").status_code == 200
     # The state file holds the org with the delete done: a restart never brings it back.
-    assert action_id not in json.loads(state_file.read_text())["actions"]
+    assert action_id not in load_state(state_file)["actions"]
     assert action_id not in api.http.get("/sandbox/state").json()["actions"]
     restarted = make_api(config)
     assert restarted.get(f"{ACTIONS}/{action_id}").status_code == 404
