@@ -40,6 +40,7 @@ from ._support import (
     _results_in_order,
     _Retry,
     _retry_after,
+    deferred_interrupt,
 )
 from ._upload import put_presigned
 from .settings import ConnectionSettings
@@ -272,7 +273,10 @@ class GenesysClient:
             return [fn(item) for item in todo]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dactl-http")
         try:
-            futures = [pool.submit(fn, item) for item in todo]
+            # A Ctrl-C inside submit() can leave a started worker out of the pool's list,
+            # so that shutdown() would not wait for its write: it waits until all are in.
+            with deferred_interrupt():
+                futures = [pool.submit(fn, item) for item in todo]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             if any(f.exception() is not None for f in done):
                 for future in futures:

@@ -323,3 +323,30 @@ def test_408_on_post_is_not_retried_and_not_a_conflict(
     assert info.value.status == 408
     assert not isinstance(info.value, ConflictError)
     assert len(server.calls) == 1
+
+
+def test_a_ctrl_c_during_submission_is_raised_after_it() -> None:
+    """``deferred_interrupt`` holds SIGINT back to the end of the block (so every worker
+    of a map is in the pool's list, and shutdown waits for its write), then raises it."""
+    import os
+    import signal
+    import threading
+
+    from reconciler.genesys._support import deferred_interrupt
+
+    reached = []
+    with pytest.raises(KeyboardInterrupt), deferred_interrupt():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached.append("after the signal")
+    assert reached == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    seen: list[str] = []
+
+    def elsewhere() -> None:
+        with deferred_interrupt():
+            seen.append(threading.current_thread().name)
+
+    thread = threading.Thread(target=elsewhere, name="worker")
+    thread.start()
+    thread.join()
+    assert seen == ["worker"]
