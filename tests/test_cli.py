@@ -70,3 +70,28 @@ def test_a_usage_error_is_exit_1_never_2_which_means_changes_or_drift(
 def test_help_and_version_still_exit_0() -> None:
     assert run("--help").returncode == 0
     assert run("plan", "--help").returncode == 0
+
+
+def test_the_plan_path_imports_no_other_command_s_code() -> None:
+    """What `dactl plan` loads (the CLI, the orchestrator, the plan renderers) leaves the
+    code of apply, export, import, test, compare, usages, pull and fmt unimported."""
+    others = (
+        "reconciler.apply",
+        "reconciler.actiontest",
+        "reconciler.exporter",
+        "reconciler.adopt",
+        "reconciler.importer",
+        "reconciler.terraform",
+        "reconciler.compare",
+        "reconciler.usages",
+        "reconciler.pull",
+        "reconciler.fmt",
+    )
+    code = (
+        "import sys, reconciler.cli, reconciler.orchestrator, reconciler.render.plan\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({others!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout
