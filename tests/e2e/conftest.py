@@ -94,6 +94,26 @@ def requests_by_route(before: dict[str, Any], after: dict[str, Any]) -> dict[str
     return {k: new[k] - old.get(k, 0) for k in new if new[k] - old.get(k, 0)}
 
 
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+def writes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """API write requests between two stats snapshots (the token request excluded)."""
+    return {
+        route: n
+        for route, n in requests_by_route(before, after).items()
+        if route.startswith(WRITES) and "/api/v2/" in route
+    }
+
+
+def edit(cli: Cli, name: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` once in the action file ``actions/NAME``."""
+    path = cli.cwd / "actions" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def edit_in_org(
     api: ActionsApi,
     action_id: str,

@@ -21,9 +21,11 @@ from tests.e2e.conftest import (
     STALE_VERSION_ANSWERS,
     Cli,
     create_in_org,
+    edit,
     edit_in_org,
     requests_by_route,
     seed_actions,
+    writes,
 )
 
 pytestmark = pytest.mark.e2e
@@ -31,23 +33,6 @@ pytestmark = pytest.mark.e2e
 QUEUE_FILE = "get-queue-waiting-count.yaml"
 QUEUE = "Get Queue Waiting Count"
 ACTIONS = "/api/v2/integrations/actions"
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def writes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
-    """API write requests between two stats snapshots (the token request excluded)."""
-    return {
-        route: n
-        for route, n in requests_by_route(before, after).items()
-        if route.startswith(WRITES) and "/api/v2/" in route
-    }
-
-
-def edit(cli: Cli, name: str, old: str, new: str) -> None:
-    path = cli.cwd / "actions" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def audit(cli: Cli) -> list[dict[str, Any]]:

@@ -10,29 +10,20 @@ from typing import Any
 import pytest
 
 from reconciler.genesys import ActionsApi
-from tests.e2e.conftest import Cli, create_in_org, edit_in_org, requests_by_route, seed_actions
+from tests.e2e.conftest import (
+    Cli,
+    create_in_org,
+    edit,
+    edit_in_org,
+    seed_actions,
+    writes,
+)
 
 pytestmark = pytest.mark.e2e
 
 QUEUE_FILE = "get-queue-waiting-count.yaml"
 OLD, NEW = "Get Queue Waiting Count", "Queue Waiting Count"
 ACTION = "/api/v2/integrations/actions/{actionId}"
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def writes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
-    return {
-        route: n
-        for route, n in requests_by_route(before, after).items()
-        if route.startswith(WRITES) and "/api/v2/" in route
-    }
-
-
-def edit(cli: Cli, name: str, old: str, new: str) -> None:
-    path = cli.cwd / "actions" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def live_of(cli: Cli, action_id: str) -> dict[str, Any]:

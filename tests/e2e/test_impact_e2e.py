@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from reconciler.sandbox.config import SandboxConfig
-from tests.e2e.conftest import Cli, create_in_org, requests_by_route, seed_actions
+from tests.e2e.conftest import (
+    Cli,
+    create_in_org,
+    edit,
+    requests_by_route,
+    seed_actions,
+    writes,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +34,6 @@ def add_flow(cli: Cli, name: str, *ids: str, **extra: Any) -> None:
     assert response.status_code == 200, response.text
 
 
-def edit(cli: Cli, old: str, new: str, name: str = QUEUE_FILE) -> None:
-    path = cli.cwd / "actions" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def two_flows(cli: Cli) -> dict[str, str]:
     ids = seed_actions(cli, cli.cwd / "actions")
     add_flow(cli, "Inbound Main", ids[QUEUE], type="INBOUNDCALLFLOW", version="12.0")
@@ -48,7 +48,9 @@ def costs(cli: Cli, before: dict[str, Any]) -> dict[str, int]:
 
 def test_a_replace_shows_both_flows_and_apply_refuses_until_allowed(cli: Cli) -> None:
     ids = two_flows(cli)
-    edit(cli, "waiting: {type: integer}", "waiting: {type: string}")  # a contract change
+    edit(
+        cli, QUEUE_FILE, "waiting: {type: integer}", "waiting: {type: string}"
+    )  # a contract change
     before = cli.sandbox.stats()
     text = cli.run("plan", "actions", "--no-color")
     assert text.returncode == 0, text.stdout + text.stderr
@@ -69,12 +71,7 @@ def test_a_replace_shows_both_flows_and_apply_refuses_until_allowed(cli: Cli) ->
     assert refused.returncode == 1
     assert "Inbound Main (inboundcallflow, v12)" in refused.stderr
     assert "--allow-in-use" in refused.stderr
-    writes = {
-        r: n
-        for r, n in requests_by_route(before, cli.sandbox.stats()).items()
-        if r.split()[0] in ("POST", "PATCH", "PUT", "DELETE") and "/api/v2/" in r
-    }
-    assert writes == {}
+    assert writes(before, cli.sandbox.stats()) == {}
 
     applied = cli.run("apply", "actions", "--auto-approve", "--allow-replace", "--allow-in-use")
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -93,11 +90,11 @@ def test_a_timeout_decrease_asks_and_an_increase_does_not(cli: Cli) -> None:
     before = cli.sandbox.stats()
     unchanged = cli.run("plan", "actions", "--detailed-exitcode")
     assert unchanged.returncode == 0 and costs(cli, before) == {CONSUMERS: 0, BUILD: 0}
-    edit(cli, "timeoutSeconds: 10", "timeoutSeconds: 12")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 12")
     before = cli.sandbox.stats()
     up = cli.run("plan", "actions", "--no-color")
     assert "used by" not in up.stdout and costs(cli, before) == {CONSUMERS: 0, BUILD: 0}
-    edit(cli, "timeoutSeconds: 12", "timeoutSeconds: 4")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 12", "timeoutSeconds: 4")
     before = cli.sandbox.stats()
     down = cli.run("plan", "actions", "--no-color")
     assert f"used by 2 flows: {FLOWS[0]}, {FLOWS[1]} [timeout decrease]" in down.stdout
@@ -109,7 +106,7 @@ def test_a_timeout_decrease_asks_and_an_increase_does_not(cli: Cli) -> None:
 )
 def test_a_stale_dependency_build_is_stated_in_the_plan(cli: Cli) -> None:
     two_flows(cli)
-    edit(cli, "timeoutSeconds: 10", "timeoutSeconds: 2")
+    edit(cli, QUEUE_FILE, "timeoutSeconds: 10", "timeoutSeconds: 2")
     text = cli.run("plan", "actions", "--no-color").stdout
     assert "Warning: Architect dependency tracking is stale" in text
     markdown = cli.run("plan", "actions", "--format", "markdown").stdout
