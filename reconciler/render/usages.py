@@ -9,10 +9,11 @@ from reconciler.render.plan import md_escape
 from reconciler.usages import UsagesReport
 
 
-def _head(action_count: int, report: UsagesReport) -> str:
-    return f"{report.name!r} is used by {plural(report.consumers, 'flow')}" + (
-        f" (over {action_count} actions of that name)" if action_count > 1 else ""
-    )
+def _head(report: UsagesReport) -> str:
+    """``'Name' is used by 2 flows`` (over the actions of that name, when the org has several)."""
+    n = len(report.actions)
+    several = f" (over {n} actions of that name)" if n > 1 else ""
+    return f"{report.name!r} is used by {plural(report.consumers, 'flow')}{several}"
 
 
 def render_text(report: UsagesReport) -> str:
@@ -24,14 +25,14 @@ def render_text(report: UsagesReport) -> str:
         lines.extend(f"  {c.label}  {c.id}" for c in action.consumers)
         if not action.consumers:
             lines.append("  no flow uses it")
-    lines += ["", _head(len(report.actions), report) + "."]
+    lines += ["", _head(report) + "."]
     if report.build.note:
         lines.append(f"Warning: {report.build.note}")
     return "\n".join(lines) + "\n"
 
 
 def render_markdown(report: UsagesReport) -> str:
-    out = [f"### dactl usages\n\n**{md_escape(_head(len(report.actions), report))}.**\n"]
+    out = [f"### dactl usages\n\n**{md_escape(_head(report))}.**\n"]
     if report.build.note:
         out.append(f"> [!WARNING]\n> {md_escape(report.build.note)}\n")
     for action in report.actions:
