@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler import orchestrator as orchestrator_module
+from reconciler import pull as pull_module
 from reconciler.cli import main
+from reconciler.outdir import write_files
 from reconciler.pull import PullRefused, prepare_pull, write_pull
 from tests.fakes.org import API_URL
 from tests.fakes.project import (
@@ -550,4 +552,33 @@ def test_a_file_with_windows_line_ends_keeps_them(world: World, user: Path) -> N
     edit_config(world, "Get User", lambda c: c.update(timeoutSeconds=8))
     assert run("actions").exit_code == 2
     assert user.read_bytes() == USER_FILE.replace("5  #", "8  #").replace("\n", "\r\n").encode()
+    assert plan_changes() == []
+
+
+def test_a_pull_killed_between_two_files_converges_on_the_next_run(
+    world: World, user: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a kill) after the first file is written: every file is either the old
+    one or the new one, never half; the next pull writes the rest; then nothing is left."""
+    for name in ("Get User", "Get Other"):
+        edit_config(world, name, lambda config: config.update(timeoutSeconds=9))
+    written: list[Path] = []
+
+    def first_then_killed(files: Iterable[tuple[Path, str]]) -> list[Path]:
+        for path, text in files:
+            if written:
+                raise KeyboardInterrupt
+            write_files([(path, text)])
+            written.append(path)
+        return written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pull_module, "write_files", first_then_killed)
+        killed = CliRunner().invoke(main, ["pull", "actions"])
+    assert killed.exit_code == 130 and written, killed.output
+    texts = [p.read_text() for p in sorted(world.directory.glob("get-*.yaml"))]
+    assert sorted("timeoutSeconds: 9" in t for t in texts) == [False, True]
+    again = run("actions")
+    assert again.exit_code == 2 and "1 file updated" in again.stdout, again.output
+    assert run("actions").exit_code == 0
     assert plan_changes() == []

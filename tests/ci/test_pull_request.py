@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -153,3 +154,33 @@ def test_the_pull_variant_is_shipped_but_not_written_by_init() -> None:
     assert opener["run"] == (
         'dactl ci github-pull-request --file pull.md --branch "$DACTL_BRANCH" "--$FOUND"'
     )
+
+
+def test_a_lost_answer_to_the_open_is_not_a_second_pull_request_next_run(
+    fake: FakeGitHubPulls, ci_env: pytest.MonkeyPatch
+) -> None:
+    """GitHub opened the pull request but its answer was lost: this run fails with one
+    line (a POST is never sent again), and the next run finds and updates that one."""
+    real = fake.transport()
+    lost: list[str] = []
+
+    def answer_lost(request: httpx.Request) -> httpx.Response:
+        response = real.handle_request(request)
+        if request.method == "POST" and request.url.path.endswith("/pulls") and not lost:
+            lost.append(request.url.path)
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return response
+
+    ci_env.setattr(command, "TRANSPORT", httpx.MockTransport(answer_lost))
+    first = CliRunner().invoke(
+        main, ["ci", "github-pull-request", "--file", "pull.md", "--branch", BRANCH, "--changed"]
+    )
+    assert first.exit_code == 1 and "Traceback" not in first.output, first.output
+    assert len(fake.pull_requests) == 1 and lost
+    second = run("--branch", BRANCH, "--changed")
+    assert second.exit_code == 0 and second.stdout.startswith("Updated the pull request #1: ")
+    assert len(fake.pull_requests) == 1
+    assert fake.writes() == [
+        ("POST", "/repos/acme/actions/pulls"),
+        ("PATCH", "/repos/acme/actions/pulls/1"),
+    ]
